@@ -1,0 +1,53 @@
+//! Analyzers: small pure functions from a file's bytes to package and OS records.
+//!
+//! Each analyzer says which paths it wants ([`Analyzer::required`]) and turns one file's
+//! content into an [`AnalysisResult`]. The layer walker hands over only the files some
+//! analyzer asked for, so a layer is read once whatever the number of analyzers.
+
+use serde::{Deserialize, Serialize};
+
+pub mod types;
+pub use types::*;
+
+/// One file-format plugin.
+pub trait Analyzer: Send + Sync {
+    /// Stable name, also used in the layer-cache key.
+    fn name(&self) -> &'static str;
+    /// Bumped whenever the output for the same input changes; feeds the layer-cache key.
+    fn version(&self) -> u32;
+    /// Whether this analyzer wants the file at `path` (relative, no leading `/`).
+    fn required(&self, path: &str) -> bool;
+    /// Parses one file. `path` is relative to the image root, without a leading `/`.
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError>;
+}
+
+/// Why an analyzer could not read a file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct AnalyzeError {
+    /// The file that failed, relative to the image root.
+    pub path: String,
+    /// What is wrong with it, for a person.
+    pub message: String,
+}
+
+impl AnalyzeError {
+    /// Builds an error for `path`.
+    pub fn new(path: &str, message: impl Into<String>) -> Self {
+        Self {
+            path: path.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What one analyzer found in one file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisResult {
+    /// OS identity, when the file is an os-release style file.
+    pub os: Option<OsInfo>,
+    /// Package databases found (one entry per database file).
+    pub package_infos: Vec<PackageInfo>,
+    /// Alpine: release from `/etc/apk/repositories`, used when os-release is newer than the DB.
+    pub repository: Option<Repository>,
+}

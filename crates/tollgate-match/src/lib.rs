@@ -1,0 +1,1 @@
+//! Matching an inventory against the advisory DB.

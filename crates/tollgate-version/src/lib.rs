@@ -1,0 +1,1 @@
+//! Version orders of package ecosystems.
