@@ -6,8 +6,22 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod apk;
+pub mod dpkg;
+pub mod os;
+pub mod rpm;
 pub mod types;
 pub use types::*;
+
+/// The analyzers a scan runs by default.
+pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
+    vec![
+        Box::new(os::OsAnalyzer),
+        Box::new(apk::ApkAnalyzer),
+        Box::new(dpkg::DpkgAnalyzer),
+        Box::new(rpm::RpmAnalyzer),
+    ]
+}
 
 /// One file-format plugin.
 pub trait Analyzer: Send + Sync {

@@ -109,3 +109,38 @@ pub fn format_version(epoch: u32, version: &str, release: &str) -> String {
     }
     s
 }
+
+/// Where a package came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerId {
+    /// Blob digest of the layer as stored ("" when unknown).
+    pub digest: String,
+    /// Digest of the uncompressed layer.
+    pub diff_id: String,
+}
+
+/// An OS package with the database and layer it was found in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstalledPackage {
+    /// The package.
+    pub package: Package,
+    /// Database file it is listed in.
+    pub file_path: String,
+    /// The layer that introduced this exact version.
+    pub layer: LayerId,
+}
+
+/// The merged view of an image.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// Detected OS.
+    pub os: Option<OsInfo>,
+    /// Alpine repositories release.
+    pub repository: Option<Repository>,
+    /// OS packages, sorted by name then version.
+    pub packages: Vec<InstalledPackage>,
+    /// Things that could not be read: layers, files. Empty for a complete scan.
+    pub errors: Vec<String>,
+    /// Warnings worth showing.
+    pub warnings: Vec<String>,
+}

@@ -1,1 +1,236 @@
-fn main() {}
+//! `tollgate`: scan container images for vulnerable OS packages, offline, with Trivy's habits.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod scan;
+
+#[derive(Parser)]
+#[command(name = "tollgate", version, about = "Container image security scanner", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan a container image (docker-archive tarball or OCI layout).
+    Image(ImageArgs),
+    /// Scan an extracted root filesystem.
+    Rootfs(RootfsArgs),
+    /// Build or inspect the advisory DB.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Build the DB from advisory sources, replacing the old one atomically.
+    Build(DbBuildArgs),
+    /// Show what a DB holds.
+    Info {
+        /// DB directory (default: CACHE_DIR/db).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Cache directory.
+        #[arg(long, env = "TOLLGATE_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct DbBuildArgs {
+    /// Output directory of the DB (created if missing).
+    #[arg(long)]
+    output: PathBuf,
+    /// KIND=PATH with KIND one of alpine-secdb, debian-tracker, osv, nvd; repeatable.
+    #[arg(long = "source", required = true)]
+    sources: Vec<String>,
+}
+
+#[derive(Args, Clone)]
+pub(crate) struct ScanArgs {
+    /// Advisory DB directory (default: CACHE_DIR/db).
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Cache directory for the DB and per-layer results.
+    #[arg(long, env = "TOLLGATE_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Severities to report, comma-separated (UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(long, short = 's', value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Exit code when vulnerabilities are found.
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
+    /// Report only vulnerabilities with a fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Ignore file (`.trivyignore` lines or `.trivyignore.yaml`).
+    #[arg(long)]
+    pub ignorefile: Option<PathBuf>,
+    /// List every package in the JSON report, not only vulnerable ones.
+    #[arg(long)]
+    pub list_all_pkgs: bool,
+    /// No progress or warning messages.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Accepted for Trivy compatibility: tollgate never updates the DB during a scan.
+    #[arg(long)]
+    pub skip_db_update: bool,
+    /// Accepted for Trivy compatibility: scans are always offline.
+    #[arg(long)]
+    pub offline_scan: bool,
+}
+
+#[derive(Args)]
+struct ImageArgs {
+    /// Image archive (docker save / podman save / skopeo docker-archive) or OCI layout
+    /// directory, optionally with `:TAG` or `@sha256:DIGEST`.
+    #[arg(long, short = 'i')]
+    input: Option<String>,
+    /// Image name in a registry (not supported yet: use --input).
+    image: Option<String>,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Args)]
+struct RootfsArgs {
+    /// Root filesystem directory.
+    path: PathBuf,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+/// Report formats.
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Human-readable tables.
+    Table,
+    /// Trivy-compatible JSON.
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let mut msg = format!("{e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            eprintln!("tollgate: error: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Image(a) => {
+            let input = match (a.input, a.image) {
+                (Some(i), _) => i,
+                (None, Some(name)) => bail!(
+                    "pulling {name:?} from a registry is not supported yet: save it with `docker save -o image.tar {name}` and use --input image.tar"
+                ),
+                (None, None) => bail!("give an image: --input ARCHIVE_OR_OCI_DIR"),
+            };
+            scan::run_image(&input, &a.scan)
+        }
+        Command::Rootfs(a) => scan::run_rootfs(&a.path, &a.scan),
+        Command::Db { command } => match command {
+            DbCommand::Build(a) => db_build(&a),
+            DbCommand::Info { db, cache_dir } => {
+                let dir = db_dir(db.as_deref(), cache_dir.as_deref())?;
+                let db = tollgate_db::store::Db::open(&dir)?;
+                let m = db.metadata();
+                println!("DB: {}", dir.join("tollgate.db").display());
+                println!("schema version: {}", m.schema_version);
+                println!("built at: {}", m.built_at);
+                for s in &m.sources {
+                    println!("source: {s}");
+                }
+                for (k, v) in &m.counts {
+                    println!("{k}: {v}");
+                }
+                Ok(0)
+            }
+        },
+    }
+}
+
+/// The cache directory: `--cache-dir`, else `$XDG_CACHE_HOME/tollgate`, else `~/.cache/tollgate`.
+pub(crate) fn cache_dir(given: Option<&Path>) -> Result<PathBuf> {
+    if let Some(d) = given {
+        return Ok(d.to_path_buf());
+    }
+    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
+        return Ok(PathBuf::from(x).join("tollgate"));
+    }
+    match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
+        Some(h) => Ok(PathBuf::from(h).join(".cache").join("tollgate")),
+        None => bail!("no HOME to put the cache in: pass --cache-dir"),
+    }
+}
+
+/// The DB directory: `--db`, else `CACHE_DIR/db`.
+pub(crate) fn db_dir(db: Option<&Path>, cache: Option<&Path>) -> Result<PathBuf> {
+    match db {
+        Some(d) => Ok(d.to_path_buf()),
+        None => Ok(cache_dir(cache)?.join("db")),
+    }
+}
+
+fn db_build(a: &DbBuildArgs) -> Result<u8> {
+    use tollgate_db::import::{import, SourceKind};
+    let start = std::time::Instant::now();
+    let mut batches = Vec::new();
+    let mut names = Vec::new();
+    for s in &a.sources {
+        let (kind, path) = s.split_once('=').with_context(|| {
+            format!("--source {s:?}: expected KIND=PATH, e.g. alpine-secdb=./secdb")
+        })?;
+        let kind: SourceKind = kind
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--source {s:?}: {e}"))?;
+        let batch = import(kind, Path::new(path))?;
+        for w in &batch.warnings {
+            eprintln!("tollgate: warning: {w}");
+        }
+        eprintln!(
+            "tollgate: {kind} {path}: {} advisories, {} vulnerability details",
+            batch.advisories.len(),
+            batch.details.len()
+        );
+        names.push(format!("{kind}={path}"));
+        batches.push(batch);
+    }
+    let summary = tollgate_db::store::build(&a.output, batches, names)?;
+    eprintln!(
+        "tollgate: DB written to {} in {:.1}s: {} advisories in {} namespaces, {} vulnerability details ({} duplicate advisories, {} rejected ids, {} unreferenced details dropped)",
+        summary.path.display(),
+        start.elapsed().as_secs_f64(),
+        summary.advisories,
+        summary.namespaces,
+        summary.details,
+        summary.duplicates_dropped,
+        summary.rejected_dropped,
+        summary.unreferenced_details_dropped,
+    );
+    Ok(0)
+}

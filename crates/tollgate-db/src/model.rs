@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Severity on Trivy's scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 pub enum Severity {
     /// Not rated.
     #[default]
@@ -204,6 +206,81 @@ pub struct VulnDetail {
     /// RFC 3339 last-modified date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
+    /// Source ids that contributed, in precedence order (`nvd`, `debian`, `osv`, ...).
+    /// An importer sets exactly one: the source the record came from; the DB build merges them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+}
+
+/// Source ids in the order their title, description and severity win when several sources
+/// describe one vulnerability (trivy-db's `AllSourceIDs`).
+pub const SOURCE_PRECEDENCE: &[&str] = &[
+    "nvd",
+    "redhat",
+    "redhat-oval",
+    "debian",
+    "ubuntu",
+    "alpine",
+    "amazon",
+    "oracle-oval",
+    "suse-cvrf",
+    "photon",
+    "arch-linux",
+    "alma",
+    "rocky",
+    "cbl-mariner",
+    "azure",
+    "ruby-advisory-db",
+    "php-security-advisories",
+    "nodejs-security-wg",
+    "ghsa",
+    "glad",
+    "aqua",
+    "osv",
+    "k8s",
+    "wolfi",
+    "chainguard",
+    "bitnami",
+    "govulndb",
+    "julia",
+];
+
+/// Rank of a source id in [`SOURCE_PRECEDENCE`]; unknown ids rank last.
+pub fn source_rank(source: &str) -> usize {
+    SOURCE_PRECEDENCE
+        .iter()
+        .position(|s| *s == source)
+        .unwrap_or(SOURCE_PRECEDENCE.len())
+}
+
+impl VulnDetail {
+    /// Overall severity as Trivy computes it: the first source in [`SOURCE_PRECEDENCE`] order
+    /// with a known severity, falling back to its CVSS scores (v4, v3, then v2 bands).
+    pub fn severity(&self) -> Severity {
+        let mut srcs: Vec<&String> = self
+            .vendor_severity
+            .keys()
+            .chain(self.cvss.keys())
+            .collect();
+        srcs.sort_by_key(|s| (source_rank(s), s.as_str()));
+        srcs.dedup();
+        for s in srcs {
+            if let Some(sev) = self
+                .vendor_severity
+                .get(s)
+                .filter(|v| **v != Severity::Unknown)
+            {
+                return *sev;
+            }
+            if let Some(c) = self.cvss.get(s) {
+                let score = c.v40_score.or(c.v3_score).or(c.v2_score).unwrap_or(0.0);
+                if score > 0.0 {
+                    return Severity::from_cvss3(score);
+                }
+            }
+        }
+        Severity::Unknown
+    }
 }
 
 /// A feed, as shown in reports (`DataSource`).
@@ -231,4 +308,7 @@ pub struct ImportBatch {
     pub sources: Vec<DataSource>,
     /// Files skipped with the reason (a warning is printed; the build goes on).
     pub warnings: Vec<String>,
+    /// Ids a source marks as rejected (NVD `** REJECT **`): the DB build drops every advisory
+    /// and detail of them, as trivy-db does.
+    pub rejected: Vec<String>,
 }

@@ -1,1 +1,177 @@
-//! Report writers.
+//! Report writers over one [`Report`] value: a table for people and Trivy-compatible JSON
+//! (SchemaVersion 2) for the tools that already read Trivy's output.
+
+use serde::Serialize;
+use tollgate_analyze::{InstalledPackage, OsInfo};
+use tollgate_match::Finding;
+
+pub mod json;
+pub mod table;
+
+/// Everything a report shows about one scan.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// What was scanned, as the user named it.
+    pub artifact_name: String,
+    /// `container_image` or `filesystem`.
+    pub artifact_type: String,
+    /// RFC 3339 time of the scan.
+    pub created_at: String,
+    /// Image metadata.
+    pub metadata: Metadata,
+    /// One entry per target (the OS packages for now).
+    pub results: Vec<TargetResult>,
+}
+
+/// Image metadata (Trivy's `Metadata`).
+#[derive(Debug, Clone, Default)]
+pub struct Metadata {
+    /// Detected OS.
+    pub os: Option<OsInfo>,
+    /// Whether the OS release is past its end of life.
+    pub eosl: bool,
+    /// Config digest.
+    pub image_id: String,
+    /// Layer diff-ids, bottom first.
+    pub diff_ids: Vec<String>,
+    /// Tags.
+    pub repo_tags: Vec<String>,
+    /// Digests.
+    pub repo_digests: Vec<String>,
+    /// Raw image config.
+    pub image_config: serde_json::Value,
+    /// Layers with sizes.
+    pub layers: Vec<LayerMeta>,
+}
+
+/// One layer in the metadata.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LayerMeta {
+    /// Stored size in bytes.
+    #[serde(rename = "Size", skip_serializing_if = "is_zero")]
+    pub size: u64,
+    /// Blob digest.
+    #[serde(rename = "Digest", skip_serializing_if = "String::is_empty")]
+    pub digest: String,
+    /// Uncompressed digest.
+    #[serde(rename = "DiffID", skip_serializing_if = "String::is_empty")]
+    pub diff_id: String,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One target (`alpine.tar (alpine 3.10.9)`) and what was found in it.
+#[derive(Debug, Clone, Default)]
+pub struct TargetResult {
+    /// Target name.
+    pub target: String,
+    /// `os-pkgs` or `lang-pkgs`.
+    pub class: String,
+    /// OS family or language type.
+    pub kind: String,
+    /// All packages, included when the user asks (`--list-all-pkgs`).
+    pub packages: Option<Vec<InstalledPackage>>,
+    /// Findings after policy.
+    pub findings: Vec<Finding>,
+    /// Distro name for PURLs (`3.10.9` for Alpine, `debian-12.5` for Debian).
+    pub purl_distro: String,
+}
+
+impl TargetResult {
+    /// Counts per severity: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL.
+    pub fn severity_counts(&self) -> [usize; 5] {
+        let mut c = [0; 5];
+        for f in &self.findings {
+            c[f.severity.as_number() as usize] += 1;
+        }
+        c
+    }
+}
+
+/// Package URL of an OS package (`pkg:apk/alpine/musl@1.1.22-r3?arch=x86_64&distro=3.10.9`).
+pub fn purl(family: &str, distro: &str, p: &tollgate_analyze::Package) -> String {
+    let (ty, ns) = match family {
+        "alpine" => ("apk", "alpine"),
+        "wolfi" => ("apk", "wolfi"),
+        "chainguard" => ("apk", "chainguard"),
+        "debian" => ("deb", "debian"),
+        "ubuntu" => ("deb", "ubuntu"),
+        "redhat" => ("rpm", "redhat"),
+        "centos" => ("rpm", "centos"),
+        "rocky" => ("rpm", "rocky"),
+        "alma" => ("rpm", "alma"),
+        "fedora" => ("rpm", "fedora"),
+        "amazon" => ("rpm", "amazon"),
+        "oracle" => ("rpm", "oracle"),
+        "opensuse.leap" | "opensuse.tumbleweed" => ("rpm", "opensuse"),
+        "suse linux enterprise server" => ("rpm", "suse"),
+        "cbl-mariner" | "azurelinux" => ("rpm", "microsoft"),
+        "photon" => ("rpm", "photon"),
+        other => ("generic", other),
+    };
+    let mut q = Vec::new();
+    if !p.arch.is_empty() {
+        q.push(format!("arch={}", pct(&p.arch)));
+    }
+    if p.epoch != 0 {
+        q.push(format!("epoch={}", p.epoch));
+    }
+    if !distro.is_empty() {
+        q.push(format!("distro={}", pct(distro)));
+    }
+    let ver = tollgate_analyze::format_version(0, &p.version, &p.release);
+    let mut s = format!("pkg:{ty}/{ns}/{}@{}", pct(&p.name), pct(&ver));
+    if !q.is_empty() {
+        s.push('?');
+        s.push_str(&q.join("&"));
+    }
+    s
+}
+
+fn pct(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            o.push(b as char);
+        } else if b == b'+' {
+            o.push_str("%2B");
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
+/// Stable short id of a package in a report (Trivy's `Identifier.UID`; our own hash).
+pub fn uid(ip: &InstalledPackage) -> String {
+    use sha2::{Digest, Sha256};
+    let p = &ip.package;
+    let mut h = Sha256::new();
+    for part in [
+        p.name.as_str(),
+        &p.full_version(),
+        &p.arch,
+        &ip.file_path,
+        &ip.layer.diff_id,
+    ] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+/// The URL a person should open first for a vulnerability.
+pub fn primary_url(id: &str, references: &[String]) -> String {
+    if id.starts_with("CVE-") {
+        format!("https://nvd.nist.gov/vuln/detail/{id}")
+    } else if id.starts_with("GHSA-") {
+        format!("https://github.com/advisories/{id}")
+    } else if id.starts_with("DSA-") || id.starts_with("DLA-") {
+        let base: String = id.split('-').take(2).collect::<Vec<_>>().join("-");
+        format!("https://security-tracker.debian.org/tracker/{base}")
+    } else {
+        references.first().cloned().unwrap_or_default()
+    }
+}

@@ -1,1 +1,316 @@
-//! The scan pipeline.
+//! The scan pipeline: a source's layers are walked once each (in parallel), every wanted
+//! file goes to its analyzers, per-layer results are cached by diff-id, and the layers are
+//! merged (whiteouts, opaque dirs) into one [`Inventory`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tollgate_analyze::{os::merge_os, Analyzer, OsInfo, Package, PackageInfo, Repository};
+pub use tollgate_analyze::{InstalledPackage, Inventory, LayerId};
+use tollgate_image::{Limits, Source};
+
+/// Bumped when the layout of [`LayerResult`] or the walk changes: old cache entries are ignored.
+const CACHE_FORMAT: u32 = 1;
+
+/// Everything the analyzers found in one layer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LayerResult {
+    /// The layer.
+    pub layer: LayerId,
+    /// OS records, keyed by the file they came from.
+    pub os: Vec<OsInfo>,
+    /// Alpine repositories file.
+    pub repository: Option<Repository>,
+    /// Package databases.
+    pub package_infos: Vec<PackageInfo>,
+    /// Paths deleted by this layer.
+    pub whiteouts: Vec<String>,
+    /// Directories whose lower contents this layer hides.
+    pub opaque_dirs: Vec<String>,
+    /// Files an analyzer could not read: the scan goes on without them.
+    pub errors: Vec<String>,
+    /// Walk warnings (skipped entries).
+    pub warnings: Vec<String>,
+}
+
+/// Counters for benchmarks and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Layers read from the source.
+    pub layers_walked: usize,
+    /// Layers whose result came from the cache.
+    pub layers_cached: usize,
+}
+
+/// Per-layer result cache in a directory; safe with concurrent scans (atomic renames).
+pub struct LayerCache {
+    dir: PathBuf,
+}
+
+impl LayerCache {
+    /// Opens (creating) the cache under `dir/layers`.
+    pub fn open(dir: &Path) -> std::io::Result<LayerCache> {
+        let dir = dir.join("layers");
+        std::fs::create_dir_all(&dir)?;
+        Ok(LayerCache { dir })
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.json"))
+    }
+
+    fn get(&self, key: &str) -> Option<LayerResult> {
+        let bytes = std::fs::read(self.path(key)).ok()?;
+        // A corrupt entry (disk full, old format) is ignored and rewritten.
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn put(&self, key: &str, value: &LayerResult) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+        let mut tmp = tempfile_in(&self.dir)?;
+        std::io::Write::write_all(&mut tmp.1, &bytes)?;
+        tmp.1.sync_all()?;
+        drop(tmp.1);
+        std::fs::rename(&tmp.0, self.path(key)).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp.0);
+        })
+    }
+}
+
+fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
+    for i in 0..100u32 {
+        let p = dir.join(format!(".tmp-{}-{}-{i}", std::process::id(), nanos()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+        {
+            Ok(f) => return Ok((p, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "could not create a temporary cache file",
+    ))
+}
+
+fn nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// The cache key of a layer: its diff-id plus every analyzer's name and version.
+pub fn cache_key(diff_id: &str, analyzers: &[Box<dyn Analyzer>]) -> String {
+    let mut h = Sha256::new();
+    h.update(format!("tollgate-layer-v{CACHE_FORMAT}\n{diff_id}\n"));
+    let mut names: Vec<String> = analyzers
+        .iter()
+        .map(|a| format!("{}={}", a.name(), a.version()))
+        .collect();
+    names.sort();
+    h.update(names.join(","));
+    hex::encode(h.finalize())
+}
+
+/// Walks and analyzes one layer.
+pub fn analyze_layer(
+    source: &dyn Source,
+    index: usize,
+    analyzers: &[Box<dyn Analyzer>],
+    limits: &Limits,
+) -> Result<LayerResult, String> {
+    let lref = &source.image().layers[index];
+    let want = |p: &str| analyzers.iter().any(|a| a.required(p));
+    let files = source
+        .walk_layer(index, &want, limits)
+        .map_err(|e| e.to_string())?;
+    let mut res = LayerResult {
+        layer: LayerId {
+            digest: lref.digest.clone(),
+            diff_id: lref.diff_id.clone(),
+        },
+        whiteouts: files.whiteouts,
+        opaque_dirs: files.opaque_dirs,
+        warnings: files.warnings,
+        ..Default::default()
+    };
+    // Layer digests that were only known after streaming (docker-archive).
+    if res.layer.digest.is_empty() {
+        if let Some(d) = files.digest {
+            res.layer.digest = d;
+        }
+    }
+    for (path, content) in &files.files {
+        for a in analyzers.iter().filter(|a| a.required(path)) {
+            match a.analyze(path, content) {
+                Ok(r) => {
+                    res.os.extend(r.os);
+                    if r.repository.is_some() {
+                        res.repository = r.repository;
+                    }
+                    res.package_infos.extend(r.package_infos);
+                }
+                Err(e) => res.errors.push(format!("{} analyzer: {e}", a.name())),
+            }
+        }
+    }
+    Ok(res)
+}
+
+/// Runs the analyzers over every layer of `source` (cached where possible) and merges them.
+pub fn scan(
+    source: &dyn Source,
+    analyzers: &[Box<dyn Analyzer>],
+    cache: Option<&LayerCache>,
+    limits: &Limits,
+) -> (Inventory, ScanStats) {
+    let layers = &source.image().layers;
+    let results: Vec<(Result<LayerResult, String>, bool)> = (0..layers.len())
+        .into_par_iter()
+        .map(|i| {
+            let diff_id = &layers[i].diff_id;
+            let key = (!diff_id.is_empty()).then(|| cache_key(diff_id, analyzers));
+            if let (Some(c), Some(k)) = (cache, &key) {
+                if let Some(hit) = c.get(k) {
+                    return (Ok(hit), true);
+                }
+            }
+            let r = analyze_layer(source, i, analyzers, limits);
+            if let (Some(c), Some(k), Ok(v)) = (cache, &key, &r) {
+                // Results with analyzer errors are not cached: the next scan retries them.
+                if v.errors.is_empty() {
+                    let _ = c.put(k, v);
+                }
+            }
+            (r, false)
+        })
+        .collect();
+    let mut stats = ScanStats::default();
+    let mut ok = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for (i, (r, cached)) in results.into_iter().enumerate() {
+        if cached {
+            stats.layers_cached += 1;
+        } else {
+            stats.layers_walked += 1;
+        }
+        match r {
+            Ok(v) => ok.push(v),
+            Err(e) => errors.push(format!(
+                "layer {} ({}) could not be read: {e}",
+                i + 1,
+                short(&layers[i].diff_id)
+            )),
+        }
+    }
+    let mut inv = merge(&ok);
+    errors.append(&mut inv.errors);
+    inv.errors = errors;
+    (inv, stats)
+}
+
+fn short(d: &str) -> &str {
+    let d = d.strip_prefix("sha256:").unwrap_or(d);
+    &d[..d.len().min(12)]
+}
+
+fn removed(path: &str, gone: &str) -> bool {
+    path == gone
+        || (path.len() > gone.len()
+            && path.starts_with(gone)
+            && path.as_bytes()[gone.len()] == b'/')
+}
+
+/// Merges per-layer results, bottom layer first, as the union filesystem would show them.
+pub fn merge(layers: &[LayerResult]) -> Inventory {
+    // Surviving files: path -> (layer index, what it held).
+    let mut pkg_files: BTreeMap<String, (usize, PackageInfo)> = BTreeMap::new();
+    let mut os_files: BTreeMap<String, (usize, OsInfo)> = BTreeMap::new();
+    let mut repo: Option<(usize, Repository)> = None;
+    let mut inv = Inventory::default();
+    for (i, l) in layers.iter().enumerate() {
+        for gone in l.opaque_dirs.iter().chain(&l.whiteouts) {
+            // An opaque dir hides what lower layers put under it; a whiteout deletes the path.
+            pkg_files.retain(|p, _| !removed(p, gone));
+            os_files.retain(|p, _| !removed(p, gone));
+            if removed("etc/apk/repositories", gone) {
+                repo = None;
+            }
+        }
+        for info in &l.package_infos {
+            pkg_files.insert(info.file_path.clone(), (i, info.clone()));
+        }
+        for os in &l.os {
+            os_files.insert(os.source_file.clone(), (i, os.clone()));
+        }
+        if let Some(r) = &l.repository {
+            repo = Some((i, r.clone()));
+        }
+        inv.errors.extend(l.errors.iter().cloned());
+        inv.warnings.extend(l.warnings.iter().cloned());
+    }
+    // OS records in layer order, then file order within a layer.
+    let mut oses: Vec<&(usize, OsInfo)> = os_files.values().collect();
+    oses.sort_by_key(|(i, o)| (*i, os_file_order(&o.source_file)));
+    for (_, os) in oses {
+        merge_os(&mut inv.os, os);
+    }
+    inv.repository = repo.map(|(_, r)| r);
+    for (path, (_, info)) in &pkg_files {
+        for p in &info.packages {
+            inv.packages.push(InstalledPackage {
+                package: p.clone(),
+                file_path: path.clone(),
+                layer: origin_layer(p, layers),
+            });
+        }
+    }
+    inv.packages.sort_by(|a, b| {
+        (&a.package.name, a.package.full_version(), &a.file_path).cmp(&(
+            &b.package.name,
+            b.package.full_version(),
+            &b.file_path,
+        ))
+    });
+    inv.packages.dedup_by(|a, b| {
+        a.package.name == b.package.name
+            && a.package.full_version() == b.package.full_version()
+            && a.package.arch == b.package.arch
+    });
+    inv
+}
+
+fn os_file_order(f: &str) -> u8 {
+    // Trivy's analyzers run os-release style files before the distro-specific ones.
+    match f {
+        "etc/os-release" | "usr/lib/os-release" => 0,
+        "etc/debian_version" | "etc/redhat-release" => 1,
+        _ => 2,
+    }
+}
+
+/// The first layer, bottom up, whose package databases list this name, version and release
+/// (Trivy's rule: where this exact version was installed, not where the DB last changed).
+fn origin_layer(p: &Package, layers: &[LayerResult]) -> LayerId {
+    for l in layers {
+        for info in &l.package_infos {
+            if info
+                .packages
+                .iter()
+                .any(|q| q.name == p.name && q.version == p.version && q.release == p.release)
+            {
+                return l.layer.clone();
+            }
+        }
+    }
+    LayerId::default()
+}
+
+#[cfg(test)]
+mod tests;

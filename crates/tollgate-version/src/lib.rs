@@ -1,1 +1,84 @@
 //! Version orders of package ecosystems.
+//!
+//! Each module reproduces the ordering of the native tool byte for byte, including how it treats
+//! versions the tool itself calls invalid, so a scan agrees with what the package manager would do.
+//! No function here panics, whatever the input.
+
+use std::cmp::Ordering;
+
+pub mod apk;
+pub mod dpkg;
+pub mod rpm;
+
+/// Why a version string could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    /// The version string is empty (or only blanks).
+    #[error("version string is empty")]
+    Empty,
+    /// The version string contains blanks between non-blank characters.
+    #[error("version string has embedded spaces")]
+    EmbeddedSpaces,
+    /// A colon is present but nothing numeric precedes it.
+    #[error("epoch in version is empty")]
+    EpochEmpty,
+    /// The part before the colon is not a number.
+    #[error("epoch in version is not number")]
+    EpochNotNumber,
+    /// The epoch is negative.
+    #[error("epoch in version is negative")]
+    EpochNegative,
+    /// The epoch does not fit in a C `int`.
+    #[error("epoch in version is too big")]
+    EpochTooBig,
+    /// The version ends right after the epoch colon.
+    #[error("nothing after colon in version number")]
+    NothingAfterColon,
+    /// The version ends with a hyphen, so the revision is empty.
+    #[error("revision number is empty")]
+    RevisionEmpty,
+    /// The upstream part is empty.
+    #[error("upstream version is empty")]
+    UpstreamEmpty,
+    /// The upstream part does not start with a digit (dpkg only warns about this).
+    #[error("version number does not start with digit")]
+    UpstreamNotDigit,
+    /// The upstream part contains a character outside `[A-Za-z0-9.+~:-]` (dpkg only warns).
+    #[error("invalid character in version number")]
+    UpstreamBadChar,
+    /// The revision contains a character outside `[A-Za-z0-9.+~]` (dpkg only warns).
+    #[error("invalid character in revision number")]
+    RevisionBadChar,
+}
+
+/// A version ordering scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    /// Debian and Ubuntu packages, ordered as `dpkg --compare-versions`.
+    Dpkg,
+    /// Alpine packages, ordered as apk-tools 3 (Alpine 3.23 and later).
+    Apk,
+    /// Alpine packages, ordered as apk-tools 2 (Alpine up to 3.22, and what Trivy uses).
+    ApkV2,
+    /// RPM packages (`[epoch:]version[-release]`), ordered as rpm.
+    Rpm,
+}
+
+/// Compares two versions under the given scheme.
+pub fn compare(scheme: Scheme, a: &str, b: &str) -> Ordering {
+    match scheme {
+        Scheme::Dpkg => dpkg::compare(a, b),
+        Scheme::Apk => apk::compare(a, b),
+        Scheme::ApkV2 => apk::compare_v2(a, b),
+        Scheme::Rpm => rpm::compare_evr(a, b),
+    }
+}
+
+/// The bytes a C tool would see: the native tools take C strings, so a NUL ends the input.
+pub(crate) fn c_bytes(s: &str) -> &[u8] {
+    let b = s.as_bytes();
+    match b.iter().position(|&c| c == 0) {
+        Some(n) => &b[..n],
+        None => b,
+    }
+}

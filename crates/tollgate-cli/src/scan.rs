@@ -1,0 +1,279 @@
+//! Wiring of `tollgate image` and `tollgate rootfs`: source -> inventory -> findings -> report.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use tollgate_db::{store::Db, DataSource, Severity, VulnDetail};
+use tollgate_match::{policy::IgnoreFile, policy::Policy, AdvisorySource};
+use tollgate_report::{LayerMeta, Metadata, Report, TargetResult};
+
+use crate::{cache_dir, db_dir, Format, ScanArgs};
+
+/// How old a DB may be before the scan warns.
+const DB_MAX_AGE_DAYS: i64 = 7;
+
+struct DbSource<'a>(&'a Db);
+
+impl AdvisorySource for DbSource<'_> {
+    fn advisories(&self, ns: &str, pkg: &str) -> Result<Vec<tollgate_db::Advisory>, String> {
+        self.0.advisories(ns, pkg).map_err(|e| e.to_string())
+    }
+    fn detail(&self, id: &str) -> Result<Option<VulnDetail>, String> {
+        self.0.detail(id).map_err(|e| e.to_string())
+    }
+    fn data_source(&self, id: &str) -> Option<DataSource> {
+        self.0.data_source(id)
+    }
+}
+
+struct Log {
+    quiet: bool,
+}
+
+impl Log {
+    fn info(&self, m: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("tollgate: {m}");
+        }
+    }
+    fn warn(&self, m: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("tollgate: warning: {m}");
+        }
+    }
+}
+
+/// `tollgate image --input X`.
+pub(crate) fn run_image(input: &str, a: &ScanArgs) -> Result<u8> {
+    let cache = cache_dir(a.cache_dir.as_deref())?;
+    let opts = tollgate_image::OpenOptions {
+        temp_dir: None,
+        ..Default::default()
+    };
+    let source = tollgate_image::open_with(input, &opts)?;
+    run(source.as_ref(), input, "container_image", a, &cache)
+}
+
+/// `tollgate rootfs DIR`.
+pub(crate) fn run_rootfs(dir: &Path, a: &ScanArgs) -> Result<u8> {
+    let cache = cache_dir(a.cache_dir.as_deref())?;
+    let source = tollgate_image::open_rootfs(dir)?;
+    run(&source, &dir.display().to_string(), "filesystem", a, &cache)
+}
+
+fn today() -> (i32, u8, u8, String) {
+    let now = time::OffsetDateTime::now_utc();
+    let d = now.date();
+    (
+        d.year(),
+        d.month() as u8,
+        d.day(),
+        format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()),
+    )
+}
+
+fn run(
+    source: &dyn tollgate_image::Source,
+    name: &str,
+    artifact_type: &str,
+    a: &ScanArgs,
+    cache: &Path,
+) -> Result<u8> {
+    let log = Log { quiet: a.quiet };
+    let (y, m, d, today_s) = today();
+
+    // Everything that can fail on bad flags or a missing DB fails before the image is read.
+    let severities = a
+        .severity
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            Severity::parse(s).with_context(|| {
+                format!("--severity {s:?}: use UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ignore = load_ignorefile(a.ignorefile.as_deref())?;
+    let dbdir = db_dir(a.db.as_deref(), a.cache_dir.as_deref())?;
+    let db = Db::open(&dbdir)?;
+    check_db_age(&db, &log);
+
+    let analyzers = tollgate_analyze::default_analyzers();
+    let layer_cache = if a.no_cache {
+        None
+    } else {
+        match tollgate_scan::LayerCache::open(cache) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                log.warn(format!(
+                    "layer cache {} unusable ({e}): scanning without it",
+                    cache.display()
+                ));
+                None
+            }
+        }
+    };
+    let started = std::time::Instant::now();
+    let (inv, stats) = tollgate_scan::scan(
+        source,
+        &analyzers,
+        layer_cache.as_ref(),
+        &tollgate_image::Limits::default(),
+    );
+    log.info(format!(
+        "{} layer(s): {} read, {} from cache, {} packages in {:.2}s",
+        source.image().layers.len(),
+        stats.layers_walked,
+        stats.layers_cached,
+        inv.packages.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    for w in &inv.warnings {
+        log.warn(w);
+    }
+    // A partly broken image: report what could be read and say, always, what could not.
+    for e in &inv.errors {
+        eprintln!("tollgate: error: {e} (the report below does not cover it)");
+    }
+
+    let mut report = Report {
+        artifact_name: name.to_string(),
+        artifact_type: artifact_type.to_string(),
+        created_at: time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        metadata: image_metadata(source.image()),
+        results: Vec::new(),
+    };
+    report.metadata.os = inv.os.clone();
+
+    match &inv.os {
+        None => {
+            if inv.packages.is_empty() {
+                log.info("no OS detected and no OS packages found");
+            } else {
+                log.warn(format!(
+                    "{} OS packages found but the OS is not detected: they are not matched",
+                    inv.packages.len()
+                ));
+            }
+        }
+        Some(os) => {
+            let res = tollgate_match::match_os(&inv, &DbSource(&db))
+                .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
+            for w in &res.warnings {
+                log.warn(w);
+            }
+            let release = res.namespace.split_once(' ').map(|(_, r)| r).unwrap_or("");
+            if tollgate_match::eol::is_eol(&os.family, release, (y, m, d)) == Some(true) {
+                report.metadata.eosl = true;
+                log.warn(format!(
+                    "this OS version is no longer supported by the distribution: {} {}; detection may be incomplete",
+                    os.family, os.name
+                ));
+            }
+            let purl_distro = if os.family == "alpine" {
+                os.name.clone()
+            } else {
+                format!("{}-{}", os.family, os.name)
+            };
+            let policy = Policy {
+                severities: severities.clone(),
+                ignore_unfixed: a.ignore_unfixed,
+                ignore: ignore.clone(),
+                today: today_s.clone(),
+            };
+            let findings = policy.apply(res.findings, |f| {
+                tollgate_report::purl(&os.family, &purl_distro, &f.package)
+            });
+            report.results.push(TargetResult {
+                target: format!("{name} ({} {})", os.family, os.name),
+                class: "os-pkgs".to_string(),
+                kind: os.family.clone(),
+                packages: a.list_all_pkgs.then(|| inv.packages.clone()),
+                findings,
+                purl_distro,
+            });
+        }
+    }
+
+    write_report(&report, a)?;
+    let found = report.results.iter().any(|r| !r.findings.is_empty());
+    Ok(if found { a.exit_code } else { 0 })
+}
+
+fn image_metadata(img: &tollgate_image::Image) -> Metadata {
+    Metadata {
+        os: None,
+        eosl: false,
+        image_id: img.id.clone(),
+        diff_ids: img
+            .layers
+            .iter()
+            .map(|l| l.diff_id.clone())
+            .filter(|d| !d.is_empty())
+            .collect(),
+        repo_tags: img.repo_tags.clone(),
+        repo_digests: img.repo_digests.clone(),
+        image_config: img.config.clone(),
+        layers: img
+            .layers
+            .iter()
+            .filter(|l| !l.diff_id.is_empty())
+            .map(|l| LayerMeta {
+                size: l.size,
+                digest: l.digest.clone(),
+                diff_id: l.diff_id.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn load_ignorefile(given: Option<&Path>) -> Result<IgnoreFile> {
+    let path = match given {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let d = Path::new(".trivyignore");
+            if !d.exists() {
+                return Ok(IgnoreFile::default());
+            }
+            d.to_path_buf()
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read ignore file {}", path.display()))?;
+    IgnoreFile::parse(&path.display().to_string(), &text).map_err(anyhow::Error::msg)
+}
+
+fn check_db_age(db: &Db, log: &Log) {
+    let meta = db.metadata();
+    let built = time::OffsetDateTime::parse(
+        &meta.built_at,
+        &time::format_description::well_known::Rfc3339,
+    );
+    if let Ok(b) = built {
+        let age = time::OffsetDateTime::now_utc() - b;
+        if age.whole_days() > DB_MAX_AGE_DAYS {
+            log.warn(format!(
+                "the advisory DB was built {} days ago ({}): rebuild it with `tollgate db build` for current advisories",
+                age.whole_days(),
+                meta.built_at
+            ));
+        }
+    }
+}
+
+fn write_report(report: &Report, a: &ScanArgs) -> Result<()> {
+    let mut buf = Vec::new();
+    match a.format {
+        Format::Table => tollgate_report::table::write(report, &mut buf)?,
+        Format::Json => tollgate_report::json::write(report, &mut buf)?,
+    }
+    match &a.output {
+        Some(p) => std::fs::write(p, &buf)
+            .with_context(|| format!("cannot write report to {}", p.display()))?,
+        None => std::io::stdout().write_all(&buf)?,
+    }
+    Ok(())
+}

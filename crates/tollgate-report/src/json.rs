@@ -1,0 +1,278 @@
+//! Trivy-compatible JSON (SchemaVersion 2).
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use serde::Serialize;
+use tollgate_analyze::InstalledPackage;
+use tollgate_db::{Cvss, DataSource};
+use tollgate_match::Finding;
+
+use crate::{primary_url, purl, uid, LayerMeta, Report, TargetResult};
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JReport<'a> {
+    schema_version: u32,
+    created_at: &'a str,
+    artifact_name: &'a str,
+    artifact_type: &'a str,
+    metadata: JMetadata<'a>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    results: Vec<JResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct JOs<'a> {
+    #[serde(rename = "Family")]
+    family: &'a str,
+    #[serde(rename = "Name")]
+    name: &'a str,
+    #[serde(rename = "EOSL", skip_serializing_if = "std::ops::Not::not")]
+    eosl: bool,
+}
+
+#[derive(Serialize)]
+struct JMetadata<'a> {
+    #[serde(rename = "OS", skip_serializing_if = "Option::is_none")]
+    os: Option<JOs<'a>>,
+    #[serde(rename = "ImageID", skip_serializing_if = "str::is_empty")]
+    image_id: &'a str,
+    #[serde(rename = "DiffIDs", skip_serializing_if = "<[_]>::is_empty")]
+    diff_ids: &'a [String],
+    #[serde(rename = "RepoTags", skip_serializing_if = "<[_]>::is_empty")]
+    repo_tags: &'a [String],
+    #[serde(rename = "RepoDigests", skip_serializing_if = "<[_]>::is_empty")]
+    repo_digests: &'a [String],
+    #[serde(
+        rename = "ImageConfig",
+        skip_serializing_if = "serde_json::Value::is_null"
+    )]
+    image_config: &'a serde_json::Value,
+    #[serde(rename = "Layers", skip_serializing_if = "<[_]>::is_empty")]
+    layers: &'a [LayerMeta],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JResult<'a> {
+    target: &'a str,
+    class: &'a str,
+    #[serde(rename = "Type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    packages: Option<Vec<JPackage<'a>>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    vulnerabilities: Vec<JVuln<'a>>,
+}
+
+#[derive(Serialize)]
+struct JIdentifier {
+    #[serde(rename = "PURL")]
+    purl: String,
+    #[serde(rename = "UID")]
+    uid: String,
+}
+
+#[derive(Serialize)]
+struct JLayer<'a> {
+    #[serde(rename = "Digest", skip_serializing_if = "str::is_empty")]
+    digest: &'a str,
+    #[serde(rename = "DiffID", skip_serializing_if = "str::is_empty")]
+    diff_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JPackage<'a> {
+    #[serde(rename = "ID")]
+    id: String,
+    name: &'a str,
+    identifier: JIdentifier,
+    version: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    release: &'a str,
+    #[serde(skip_serializing_if = "is_zero")]
+    epoch: u32,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    arch: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    src_name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    src_version: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    src_release: &'a str,
+    #[serde(skip_serializing_if = "is_zero")]
+    src_epoch: u32,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    licenses: &'a [String],
+    #[serde(skip_serializing_if = "str::is_empty")]
+    maintainer: &'a str,
+    #[serde(rename = "DependsOn", skip_serializing_if = "<[_]>::is_empty")]
+    depends_on: &'a [String],
+    layer: JLayer<'a>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    digest: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    file_path: &'a str,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JVuln<'a> {
+    #[serde(rename = "VulnerabilityID")]
+    vulnerability_id: &'a str,
+    #[serde(rename = "VendorIDs", skip_serializing_if = "<[_]>::is_empty")]
+    vendor_ids: &'a [String],
+    #[serde(rename = "PkgID")]
+    pkg_id: &'a str,
+    pkg_name: &'a str,
+    pkg_identifier: JIdentifier,
+    installed_version: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    fixed_version: &'a str,
+    status: &'a str,
+    layer: JLayer<'a>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    severity_source: &'a str,
+    #[serde(rename = "PrimaryURL", skip_serializing_if = "String::is_empty")]
+    primary_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_source: Option<&'a DataSource>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    severity: &'a str,
+    #[serde(rename = "CweIDs", skip_serializing_if = "<[_]>::is_empty")]
+    cwe_ids: &'a [String],
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    vendor_severity: BTreeMap<&'a str, u8>,
+    #[serde(rename = "CVSS", skip_serializing_if = "BTreeMap::is_empty")]
+    cvss: &'a BTreeMap<String, Cvss>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    references: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    published_date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_modified_date: Option<&'a str>,
+}
+
+fn family(r: &TargetResult) -> &str {
+    &r.kind
+}
+
+fn package<'a>(r: &'a TargetResult, ip: &'a InstalledPackage) -> JPackage<'a> {
+    let p = &ip.package;
+    JPackage {
+        id: format!("{}@{}", p.name, p.full_version()),
+        name: &p.name,
+        identifier: JIdentifier {
+            purl: purl(family(r), &r.purl_distro, p),
+            uid: uid(ip),
+        },
+        version: &p.version,
+        release: &p.release,
+        epoch: p.epoch,
+        arch: &p.arch,
+        src_name: &p.src_name,
+        src_version: &p.src_version,
+        src_release: &p.src_release,
+        src_epoch: p.src_epoch,
+        licenses: &p.licenses,
+        maintainer: &p.maintainer,
+        depends_on: &p.depends_on,
+        layer: JLayer {
+            digest: &ip.layer.digest,
+            diff_id: &ip.layer.diff_id,
+        },
+        digest: &p.digest,
+        file_path: "",
+    }
+}
+
+fn vuln<'a>(r: &'a TargetResult, f: &'a Finding) -> JVuln<'a> {
+    let d = &f.detail;
+    let ip = InstalledPackage {
+        package: f.package.clone(),
+        file_path: String::new(),
+        layer: f.layer.clone(),
+    };
+    JVuln {
+        vulnerability_id: &f.vuln_id,
+        vendor_ids: &f.vendor_ids,
+        pkg_id: &f.pkg_id,
+        pkg_name: &f.package.name,
+        pkg_identifier: JIdentifier {
+            purl: purl(family(r), &r.purl_distro, &f.package),
+            uid: uid(&ip),
+        },
+        installed_version: &f.installed_version,
+        fixed_version: &f.fixed_version,
+        status: f.status.as_str(),
+        layer: JLayer {
+            digest: &f.layer.digest,
+            diff_id: &f.layer.diff_id,
+        },
+        severity_source: &f.severity_source,
+        primary_url: primary_url(&f.vuln_id, &d.references),
+        data_source: f.data_source.as_ref(),
+        title: d.title.as_deref(),
+        description: d.description.as_deref(),
+        severity: f.severity.as_str(),
+        cwe_ids: &d.cwe_ids,
+        vendor_severity: d
+            .vendor_severity
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_number()))
+            .collect(),
+        cvss: &d.cvss,
+        references: &d.references,
+        published_date: d.published.as_deref(),
+        last_modified_date: d.last_modified.as_deref(),
+    }
+}
+
+/// Writes the report as Trivy-compatible JSON.
+pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    let m = &report.metadata;
+    let j = JReport {
+        schema_version: 2,
+        created_at: &report.created_at,
+        artifact_name: &report.artifact_name,
+        artifact_type: &report.artifact_type,
+        metadata: JMetadata {
+            os: m.os.as_ref().map(|o| JOs {
+                family: &o.family,
+                name: &o.name,
+                eosl: m.eosl,
+            }),
+            image_id: &m.image_id,
+            diff_ids: &m.diff_ids,
+            repo_tags: &m.repo_tags,
+            repo_digests: &m.repo_digests,
+            image_config: &m.image_config,
+            layers: &m.layers,
+        },
+        results: report
+            .results
+            .iter()
+            .map(|r| JResult {
+                target: &r.target,
+                class: &r.class,
+                kind: &r.kind,
+                packages: r
+                    .packages
+                    .as_ref()
+                    .map(|ps| ps.iter().map(|ip| package(r, ip)).collect()),
+                vulnerabilities: r.findings.iter().map(|f| vuln(r, f)).collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *w, &j)?;
+    w.write_all(b"\n")
+}

@@ -1,0 +1,76 @@
+//! The table for people: one table per target, each ending with its `Total:` line.
+
+use std::io::Write;
+
+use comfy_table::{presets::UTF8_FULL, ContentArrangement, Table};
+
+use crate::{primary_url, Report};
+
+const TITLE_MAX: usize = 60;
+
+/// Writes the report as tables.
+pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    for r in &report.results {
+        writeln!(w)?;
+        writeln!(w, "{}", r.target)?;
+        writeln!(w, "{}", "=".repeat(r.target.chars().count()))?;
+        if !r.findings.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL)
+                .set_content_arrangement(ContentArrangement::Disabled)
+                .set_header(vec![
+                    "Library",
+                    "Vulnerability",
+                    "Severity",
+                    "Status",
+                    "Installed Version",
+                    "Fixed Version",
+                    "Title",
+                ]);
+            let mut last_pkg = String::new();
+            for f in &r.findings {
+                // The package name is printed once for a run of its findings, as Trivy does.
+                let lib = if f.package.name == last_pkg {
+                    String::new()
+                } else {
+                    f.package.name.clone()
+                };
+                last_pkg = f.package.name.clone();
+                let mut title = f.detail.title.clone().unwrap_or_default();
+                if title.chars().count() > TITLE_MAX {
+                    title = title.chars().take(TITLE_MAX - 3).collect::<String>() + "...";
+                }
+                let url = primary_url(&f.vuln_id, &f.detail.references);
+                let title = if url.is_empty() {
+                    title
+                } else if title.is_empty() {
+                    url
+                } else {
+                    format!("{title}\n{url}")
+                };
+                t.add_row(vec![
+                    lib,
+                    f.vuln_id.clone(),
+                    f.severity.as_str().to_string(),
+                    f.status.as_str().to_string(),
+                    f.installed_version.clone(),
+                    f.fixed_version.clone(),
+                    title,
+                ]);
+            }
+            writeln!(w, "{t}")?;
+        }
+        let c = r.severity_counts();
+        writeln!(
+            w,
+            "Total: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
+            r.findings.len(),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            c[4]
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+use super::*;
+
+fn pkg(name: &str, version: &str) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        src_name: name.into(),
+        src_version: version.into(),
+        ..Default::default()
+    }
+}
+
+fn layer(n: u8, infos: Vec<(&str, Vec<Package>)>) -> LayerResult {
+    LayerResult {
+        layer: LayerId {
+            digest: format!("sha256:d{n}"),
+            diff_id: format!("sha256:l{n}"),
+        },
+        package_infos: infos
+            .into_iter()
+            .map(|(f, p)| PackageInfo {
+                file_path: f.into(),
+                packages: p,
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+const DB: &str = "lib/apk/db/installed";
+
+#[test]
+fn upper_layer_rewrites_db_and_origin_is_first_layer_with_that_version() {
+    let base = layer(
+        1,
+        vec![(
+            DB,
+            vec![pkg("musl", "1.1.20-r4"), pkg("busybox", "1.28.4-r3")],
+        )],
+    );
+    let upper = layer(
+        2,
+        vec![(
+            DB,
+            vec![pkg("musl", "1.1.19-r10"), pkg("busybox", "1.28.4-r3")],
+        )],
+    );
+    let inv = merge(&[base, upper]);
+    let got: Vec<_> = inv
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.package.name.as_str(),
+                p.package.version.as_str(),
+                p.layer.diff_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("busybox", "1.28.4-r3", "sha256:l1"),
+            ("musl", "1.1.19-r10", "sha256:l2")
+        ]
+    );
+}
+
+#[test]
+fn whiteout_of_db_removes_packages() {
+    let base = layer(1, vec![(DB, vec![pkg("musl", "1")])]);
+    let mut upper = layer(2, vec![]);
+    upper.whiteouts = vec![DB.into()];
+    assert!(merge(&[base.clone(), upper]).packages.is_empty());
+    // A whiteout of a parent directory removes it too.
+    let mut upper = layer(2, vec![]);
+    upper.whiteouts = vec!["lib/apk".into()];
+    assert!(merge(&[base, upper]).packages.is_empty());
+}
+
+#[test]
+fn opaque_dir_hides_lower_db_but_keeps_the_new_one() {
+    let base = layer(1, vec![(DB, vec![pkg("musl", "1"), pkg("zlib", "1")])]);
+    let mut upper = layer(2, vec![(DB, vec![pkg("musl", "1")])]);
+    upper.opaque_dirs = vec!["lib/apk/db".into()];
+    let inv = merge(&[base, upper]);
+    assert_eq!(inv.packages.len(), 1);
+    // musl 1 was first installed in the base layer.
+    assert_eq!(inv.packages[0].layer.diff_id, "sha256:l1");
+    // A whiteout for a sibling path does not touch the DB.
+    let base = layer(1, vec![(DB, vec![pkg("musl", "1")])]);
+    let mut upper = layer(2, vec![]);
+    upper.whiteouts = vec!["lib/apk/db/installed.old".into(), "lib/ap".into()];
+    assert_eq!(merge(&[base, upper]).packages.len(), 1);
+}
+
+#[test]
+fn os_merge_and_whiteout() {
+    let mut base = layer(1, vec![]);
+    base.os = vec![OsInfo {
+        family: "alpine".into(),
+        name: "3.10.9".into(),
+        source_file: "etc/alpine-release".into(),
+    }];
+    let inv = merge(std::slice::from_ref(&base));
+    assert_eq!(inv.os.unwrap().name, "3.10.9");
+    let mut upper = layer(2, vec![]);
+    upper.whiteouts = vec!["etc/alpine-release".into()];
+    assert!(merge(&[base, upper]).os.is_none());
+}
+
+#[test]
+fn cache_roundtrip_and_key_depends_on_analyzers() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = LayerCache::open(dir.path()).unwrap();
+    let l = layer(1, vec![(DB, vec![pkg("musl", "1")])]);
+    let a: Vec<Box<dyn Analyzer>> = tollgate_analyze::default_analyzers();
+    let k = cache_key("sha256:l1", &a);
+    assert_ne!(k, cache_key("sha256:l2", &a));
+    assert!(cache.get(&k).is_none());
+    cache.put(&k, &l).unwrap();
+    let back = cache.get(&k).unwrap();
+    assert_eq!(back.package_infos, l.package_infos);
+    // A corrupt entry reads as a miss.
+    std::fs::write(cache.path(&k), b"{not json").unwrap();
+    assert!(cache.get(&k).is_none());
+}
