@@ -143,4 +143,6 @@ pub struct Inventory {
     pub errors: Vec<String>,
     /// Warnings worth showing.
     pub warnings: Vec<String>,
+    /// Uncompressed size of each layer, bottom first (0 where unknown or unreadable).
+    pub layer_sizes: Vec<u64>,
 }

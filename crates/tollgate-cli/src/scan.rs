@@ -147,6 +147,12 @@ fn run(
         results: Vec::new(),
     };
     report.metadata.os = inv.os.clone();
+    for (meta, size) in report.metadata.layers.iter_mut().zip(&inv.layer_sizes) {
+        // Trivy reports the uncompressed size; keep the stored size where the walk failed.
+        if *size > 0 {
+            meta.size = *size;
+        }
+    }
 
     match &inv.os {
         None => {

@@ -188,11 +188,22 @@ impl<R: Input> TarReader<R> {
         if self.done {
             return Ok(None);
         }
-        let rest = self.remaining + self.padding;
+        let (data, padding) = (self.remaining, self.padding);
         self.remaining = 0;
         self.padding = 0;
-        if rest > 0 {
-            self.skip_exact(rest)?;
+        if data > 0 {
+            self.skip_exact(data)?;
+        }
+        if padding > 0 {
+            // Some writers (umoci 0.4, its issue 436) end the archive right after the last
+            // entry's data, without padding or end blocks. The data is complete, so this is
+            // the end of the archive, as Go's archive/tar (and so Trivy) reads it.
+            let got = self.inner.skip(padding)?;
+            self.pos += got;
+            if got < padding {
+                self.done = true;
+                return Ok(None);
+            }
         }
         let mut long_name: Option<Vec<u8>> = None;
         let mut long_link: Option<Vec<u8>> = None;

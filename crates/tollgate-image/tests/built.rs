@@ -410,6 +410,27 @@ fn raw_layer_archive(stored: Vec<u8>) -> (tempfile::TempDir, Box<dyn Source>) {
 }
 
 #[test]
+fn unterminated_tar_as_umoci_writes_it() {
+    // umoci 0.4 (its issue 436) ends a layer right after the last entry's data: no padding,
+    // no end blocks. The data is complete, so the walk must return it, as Go's reader does.
+    let full = Tar::new().file("etc/alpine-release", b"3.8.5\n").finish();
+    let cut = full[..512 + 6].to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("img.tar");
+    docker_archive(&p, &[Img::new(&["t:1"]).plain(cut)]);
+    let src = open_archive(&p, None).unwrap();
+    let files = walk(&*src, 0).unwrap();
+    assert_eq!(
+        files.files,
+        vec![("etc/alpine-release".to_string(), b"3.8.5\n".to_vec())]
+    );
+    // Missing data (not just padding) is still a truncated layer.
+    let (_d, src) = raw_layer_archive(full[..512 + 3].to_vec());
+    let e = walk(&*src, 0).err().unwrap();
+    assert!(one_line(&e).contains("truncated"), "{e}");
+}
+
+#[test]
 fn truncated_and_corrupt_layers() {
     // gzip cut in half.
     let gz = gzip(&Tar::new().file("f", &[1u8; 100_000]).finish());

@@ -13,7 +13,7 @@ pub use tollgate_analyze::{InstalledPackage, Inventory, LayerId};
 use tollgate_image::{Limits, Source};
 
 /// Bumped when the layout of [`LayerResult`] or the walk changes: old cache entries are ignored.
-const CACHE_FORMAT: u32 = 1;
+const CACHE_FORMAT: u32 = 2;
 
 /// Everything the analyzers found in one layer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -34,6 +34,9 @@ pub struct LayerResult {
     pub errors: Vec<String>,
     /// Walk warnings (skipped entries).
     pub warnings: Vec<String>,
+    /// Bytes in the uncompressed layer tar.
+    #[serde(default)]
+    pub uncompressed_size: u64,
 }
 
 /// Counters for benchmarks and tests.
@@ -138,14 +141,9 @@ pub fn analyze_layer(
         whiteouts: files.whiteouts,
         opaque_dirs: files.opaque_dirs,
         warnings: files.warnings,
+        uncompressed_size: files.uncompressed_size,
         ..Default::default()
     };
-    // Layer digests that were only known after streaming (docker-archive).
-    if res.layer.digest.is_empty() {
-        if let Some(d) = files.digest {
-            res.layer.digest = d;
-        }
-    }
     for (path, content) in &files.files {
         for a in analyzers.iter().filter(|a| a.required(path)) {
             match a.analyze(path, content) {
@@ -194,6 +192,7 @@ pub fn scan(
     let mut stats = ScanStats::default();
     let mut ok = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
+    let mut sizes = vec![0; results.len()];
     for (i, (r, cached)) in results.into_iter().enumerate() {
         if cached {
             stats.layers_cached += 1;
@@ -201,7 +200,16 @@ pub fn scan(
             stats.layers_walked += 1;
         }
         match r {
-            Ok(v) => ok.push(v),
+            Ok(mut v) => {
+                sizes[i] = v.uncompressed_size;
+                // The cache is keyed by diff-id alone: the same layer stored compressed
+                // (OCI) or not (docker save) has another blob digest, which is the source's.
+                v.layer = LayerId {
+                    digest: layers[i].digest.clone(),
+                    diff_id: layers[i].diff_id.clone(),
+                };
+                ok.push(v)
+            }
             Err(e) => errors.push(format!(
                 "layer {} ({}) could not be read: {e}",
                 i + 1,
@@ -210,6 +218,7 @@ pub fn scan(
         }
     }
     let mut inv = merge(&ok);
+    inv.layer_sizes = sizes;
     errors.append(&mut inv.errors);
     inv.errors = errors;
     (inv, stats)

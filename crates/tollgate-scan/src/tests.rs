@@ -1,4 +1,5 @@
 use super::*;
+use tollgate_image::Source;
 
 fn pkg(name: &str, version: &str) -> Package {
     Package {
@@ -124,4 +125,70 @@ fn cache_roundtrip_and_key_depends_on_analyzers() {
     // A corrupt entry reads as a miss.
     std::fs::write(cache.path(&k), b"{not json").unwrap();
     assert!(cache.get(&k).is_none());
+}
+
+/// An image held in memory: each layer is a list of (path, content).
+struct MemSource {
+    image: tollgate_image::Image,
+    layers: Vec<Vec<(&'static str, &'static [u8])>>,
+    walks: std::sync::atomic::AtomicUsize,
+}
+
+impl Source for MemSource {
+    fn image(&self) -> &tollgate_image::Image {
+        &self.image
+    }
+    fn walk_layer(
+        &self,
+        index: usize,
+        want: &(dyn Fn(&str) -> bool + Sync),
+        _limits: &Limits,
+    ) -> Result<tollgate_image::LayerFiles, tollgate_image::ImageError> {
+        self.walks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(tollgate_image::LayerFiles {
+            files: self.layers[index]
+                .iter()
+                .filter(|(p, _)| want(p))
+                .map(|(p, c)| (p.to_string(), c.to_vec()))
+                .collect(),
+            ..Default::default()
+        })
+    }
+}
+
+fn mem_source(digest: &str) -> MemSource {
+    let mut image = tollgate_image::Image::default();
+    image.layers.push(tollgate_image::LayerRef {
+        digest: digest.into(),
+        diff_id: "sha256:same-layer".into(),
+        ..Default::default()
+    });
+    MemSource {
+        image,
+        layers: vec![vec![
+            ("etc/alpine-release", b"3.10.9\n"),
+            (DB, b"P:musl\nV:1.1.22-r3\nA:x86_64\no:musl\n\n"),
+        ]],
+        walks: Default::default(),
+    }
+}
+
+#[test]
+fn warm_scan_reads_no_layer_and_keeps_the_sources_layer_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = LayerCache::open(dir.path()).unwrap();
+    let analyzers = tollgate_analyze::default_analyzers();
+    let limits = Limits::default();
+    // The same layer, first from a docker-archive (no blob digest), then from an OCI layout.
+    let archive = mem_source("");
+    let (inv, stats) = scan(&archive, &analyzers, Some(&cache), &limits);
+    assert_eq!((stats.layers_walked, stats.layers_cached), (1, 0));
+    assert_eq!(inv.packages[0].layer.digest, "");
+    let oci = mem_source("sha256:gzip-blob");
+    let (inv, stats) = scan(&oci, &analyzers, Some(&cache), &limits);
+    assert_eq!((stats.layers_walked, stats.layers_cached), (0, 1));
+    assert_eq!(oci.walks.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(inv.packages[0].layer.digest, "sha256:gzip-blob");
+    assert_eq!(inv.packages[0].layer.diff_id, "sha256:same-layer");
+    assert_eq!(inv.os.unwrap().name, "3.10.9");
 }
