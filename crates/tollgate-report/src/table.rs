@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use comfy_table::{presets::UTF8_FULL, ContentArrangement, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
 use crate::{primary_url, Report};
 
@@ -16,7 +16,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(w, "{}", "=".repeat(r.target.chars().count()))?;
         if !r.findings.is_empty() {
             let mut t = Table::new();
-            t.load_preset(UTF8_FULL)
+            t.load_preset(UTF8_FULL_CONDENSED)
                 .set_content_arrangement(ContentArrangement::Disabled)
                 .set_header(vec![
                     "Library",
