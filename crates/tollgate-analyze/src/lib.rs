@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod apk;
 pub mod dpkg;
+pub mod lang;
 pub mod os;
 pub mod rpm;
 pub mod types;
@@ -31,6 +32,11 @@ pub trait Analyzer: Send + Sync {
     fn version(&self) -> u32;
     /// Whether this analyzer wants the file at `path` (relative, no leading `/`).
     fn required(&self, path: &str) -> bool;
+    /// Whether it wants a file, knowing its mode bits and size; binaries analyzers use the
+    /// executable bits (as Trivy does). Defaults to [`Analyzer::required`].
+    fn required_file(&self, path: &str, _mode: u32, _size: u64) -> bool {
+        self.required(path)
+    }
     /// Parses one file. `path` is relative to the image root, without a leading `/`.
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError>;
 }
@@ -64,4 +70,6 @@ pub struct AnalysisResult {
     pub package_infos: Vec<PackageInfo>,
     /// Alpine: release from `/etc/apk/repositories`, used when os-release is newer than the DB.
     pub repository: Option<Repository>,
+    /// Language packages (lockfiles, installed metadata, binaries, archives).
+    pub applications: Vec<Application>,
 }

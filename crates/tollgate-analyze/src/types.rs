@@ -81,6 +81,17 @@ pub struct Package {
     /// rpm: module stream (`nodejs:18`), empty otherwise.
     #[serde(default)]
     pub modularity_label: String,
+    /// Language packages: the file that records this package, relative to the image root
+    /// (`usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA`, `app/lib/x.jar`);
+    /// empty when it is the application's own file (a lockfile).
+    #[serde(default)]
+    pub file_path: String,
+    /// Language packages: `root`, `direct`, `indirect`, or empty when unknown.
+    #[serde(default)]
+    pub relationship: String,
+    /// Language packages: a development-only dependency.
+    #[serde(default)]
+    pub dev: bool,
 }
 
 impl Package {
@@ -108,6 +119,20 @@ pub fn format_version(epoch: u32, version: &str, release: &str) -> String {
         s.push_str(release);
     }
     s
+}
+
+/// Language packages found in one file: a lockfile, an installed-package metadata file, a
+/// binary or an archive (Trivy's `Application`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    /// Trivy's type name: `pip`, `pipenv`, `poetry`, `uv`, `python-pkg`, `npm`, `yarn`, `pnpm`,
+    /// `node-pkg`, `gomod`, `gobinary`, `cargo`, `rustbinary`, `jar`, `pom`, `gradle`, `bundler`,
+    /// `gemspec`, `composer`, `composer-vendor`, `dotnet-core`, `nuget`, ...
+    pub kind: String,
+    /// The file, relative to the image root (`app/package-lock.json`, `usr/local/bin/app`).
+    pub file_path: String,
+    /// The packages; for lockfiles with a root project, the root is not listed.
+    pub packages: Vec<Package>,
 }
 
 /// Where a package came from.
