@@ -42,7 +42,17 @@ fn alpine_legacy_yaml() {
             .as_deref(),
         Some("2.8.4-r0")
     );
-    assert!(b.advisories.iter().all(|a| a.namespace == "alpine 3.10"));
+    // The directory holds v3.7 (the README's main job) and v3.10; each file keys its own release.
+    assert!(b
+        .advisories
+        .iter()
+        .all(|a| a.namespace == "alpine 3.10" || a.namespace == "alpine 3.7"));
+    assert_eq!(
+        one(&b, "alpine 3.7", "musl", "CVE-2019-14697")
+            .fixed_version
+            .as_deref(),
+        Some("1.1.18-r4")
+    );
     assert_eq!(b.sources.len(), 1);
     assert_eq!(b.sources[0].name, "Alpine Secdb");
 }

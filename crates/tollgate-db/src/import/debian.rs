@@ -42,77 +42,9 @@ const DEFAULT_TRACKED: [&str; 6] = [
     "stretch", "buster", "bullseye", "bookworm", "trixie", "forky",
 ];
 
-/// Compares two Debian versions the way dpkg does (epoch, upstream, revision; `~` sorts first).
+/// dpkg version order (the `tollgate-version` implementation, which passes dpkg's vectors).
 pub fn dpkg_compare(a: &str, b: &str) -> Ordering {
-    fn split(v: &str) -> (u64, &str, &str) {
-        let (epoch, rest) = match v.split_once(':') {
-            Some((e, r)) if e.chars().all(|c| c.is_ascii_digit()) => (e.parse().unwrap_or(0), r),
-            _ => (0, v),
-        };
-        match rest.rsplit_once('-') {
-            Some((u, r)) => (epoch, u, r),
-            None => (epoch, rest, ""),
-        }
-    }
-    fn order(c: Option<u8>) -> i32 {
-        match c {
-            None => 0,
-            Some(b'~') => -1,
-            Some(c) if c.is_ascii_digit() => 0,
-            Some(c) if c.is_ascii_alphabetic() => c as i32,
-            Some(c) => c as i32 + 256,
-        }
-    }
-    fn part(a: &[u8], b: &[u8]) -> Ordering {
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            while (i < a.len() && !a[i].is_ascii_digit()) || (j < b.len() && !b[j].is_ascii_digit())
-            {
-                let ac = order(a.get(i).copied());
-                let bc = order(b.get(j).copied());
-                if ac != bc {
-                    return ac.cmp(&bc);
-                }
-                i += 1;
-                j += 1;
-            }
-            while i < a.len() && a[i] == b'0' {
-                i += 1;
-            }
-            while j < b.len() && b[j] == b'0' {
-                j += 1;
-            }
-            let mut first_diff = Ordering::Equal;
-            while i < a.len() && a[i].is_ascii_digit() && j < b.len() && b[j].is_ascii_digit() {
-                if first_diff == Ordering::Equal {
-                    first_diff = a[i].cmp(&b[j]);
-                }
-                i += 1;
-                j += 1;
-            }
-            if i < a.len() && a[i].is_ascii_digit() {
-                return Ordering::Greater;
-            }
-            if j < b.len() && b[j].is_ascii_digit() {
-                return Ordering::Less;
-            }
-            if first_diff != Ordering::Equal {
-                return first_diff;
-            }
-        }
-        Ordering::Equal
-    }
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Less,
-        (false, true) => return Ordering::Greater,
-        _ => {}
-    }
-    let (ea, ua, ra) = split(a.trim());
-    let (eb, ub, rb) = split(b.trim());
-    ea.cmp(&eb)
-        .then_with(|| part(ua.as_bytes(), ub.as_bytes()))
-        .then_with(|| part(ra.as_bytes(), rb.as_bytes()))
+    tollgate_version::dpkg::compare(a, b)
 }
 
 /// trivy-db's urgency -> severity.
