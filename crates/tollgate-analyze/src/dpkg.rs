@@ -18,6 +18,9 @@ impl Analyzer for DpkgAnalyzer {
         if path == "var/lib/dpkg/status" {
             return true;
         }
+        if let Some(name) = path.strip_prefix("var/lib/dpkg/info/") {
+            return name.ends_with(".list") && !name.contains('/');
+        }
         match path.strip_prefix("var/lib/dpkg/status.d/") {
             Some(name) => !name.is_empty() && !name.contains('/') && !name.ends_with(".md5sums"),
             None => false,
@@ -26,6 +29,19 @@ impl Analyzer for DpkgAnalyzer {
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         // Status files are ASCII/UTF-8; tolerate stray bytes in descriptions.
         let text = String::from_utf8_lossy(content);
+        if path.starts_with("var/lib/dpkg/info/") {
+            // "/usr/lib/python3/dist-packages/six.py" lines: what the package installed.
+            let system_files = text
+                .lines()
+                .map(|l| l.trim().trim_start_matches('/'))
+                .filter(|l| !l.is_empty() && *l != ".")
+                .map(str::to_string)
+                .collect();
+            return Ok(AnalysisResult {
+                system_files,
+                ..Default::default()
+            });
+        }
         let (packages, stanzas) = parse_status(&text);
         if packages.is_empty() && stanzas == 0 && text.lines().any(|l| !l.trim().is_empty()) {
             return Err(AnalyzeError::new(
@@ -207,6 +223,22 @@ mod tests {
         assert_eq!(split_version("x:1"), None);
         assert_eq!(split_version("abc"), None);
         assert_eq!(split_version(""), None);
+    }
+
+    #[test]
+    fn list_files_are_system_files() {
+        let r = DpkgAnalyzer
+            .analyze(
+                "var/lib/dpkg/info/python3-six.list",
+                b"/.\n/usr\n/usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA\n",
+            )
+            .unwrap();
+        assert_eq!(
+            r.system_files,
+            ["usr", "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA"]
+        );
+        assert!(DpkgAnalyzer.required("var/lib/dpkg/info/libc6:amd64.list"));
+        assert!(!DpkgAnalyzer.required("var/lib/dpkg/info/libc6.md5sums"));
     }
 
     #[test]

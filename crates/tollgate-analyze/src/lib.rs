@@ -72,4 +72,7 @@ pub struct AnalysisResult {
     pub repository: Option<Repository>,
     /// Language packages (lockfiles, installed metadata, binaries, archives).
     pub applications: Vec<Application>,
+    /// Files the OS package manager installed (dpkg `info/*.list`), relative paths: language
+    /// packages in them belong to OS packages and are not reported twice.
+    pub system_files: Vec<String>,
 }

@@ -170,4 +170,42 @@ pub struct Inventory {
     pub warnings: Vec<String>,
     /// Uncompressed size of each layer, bottom first (0 where unknown or unreadable).
     pub layer_sizes: Vec<u64>,
+    /// Language packages, one entry per file (or per aggregated type), sorted by target.
+    pub applications: Vec<InstalledApplication>,
+}
+
+/// Language packages of one target after the layers are merged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstalledApplication {
+    /// Trivy's type (`pip`, `python-pkg`, `jar`, ...).
+    pub kind: String,
+    /// The file; empty for types aggregated over many files (installed Python, Node.js,
+    /// Ruby and Java packages), whose packages carry their own `file_path`.
+    pub file_path: String,
+    /// The packages with the layer that introduced each.
+    pub packages: Vec<InstalledPackage>,
+}
+
+/// Installed-package types whose many small files Trivy reports as one target.
+pub const AGGREGATED_KINDS: &[(&str, &str)] = &[
+    ("python-pkg", "Python"),
+    ("conda-pkg", "Conda"),
+    ("gemspec", "Ruby"),
+    ("node-pkg", "Node.js"),
+    ("jar", "Java"),
+];
+
+impl InstalledApplication {
+    /// The report target: the file, or the language name for aggregated types.
+    pub fn target(&self) -> String {
+        if self.file_path.is_empty() {
+            AGGREGATED_KINDS
+                .iter()
+                .find(|(k, _)| *k == self.kind)
+                .map(|(_, n)| n.to_string())
+                .unwrap_or_else(|| self.kind.clone())
+        } else {
+            self.file_path.clone()
+        }
+    }
 }

@@ -88,6 +88,9 @@ pub(crate) struct ScanArgs {
     /// No progress or warning messages.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Package types to report: `os`, `library` (language packages), or both (default).
+    #[arg(long, value_delimiter = ',', default_values_t = vec!["os".to_string(), "library".to_string()])]
+    pub pkg_types: Vec<String>,
     /// Accepted for Trivy compatibility: tollgate never updates the DB during a scan.
     #[arg(long)]
     pub skip_db_update: bool,

@@ -154,7 +154,19 @@ fn run(
         }
     }
 
+    let want_os = a.pkg_types.iter().any(|t| t == "os");
+    let want_lib = a.pkg_types.iter().any(|t| t == "library");
+    if let Some(bad) = a.pkg_types.iter().find(|t| *t != "os" && *t != "library") {
+        anyhow::bail!("--pkg-types {bad:?}: use os, library or both");
+    }
+    let policy = Policy {
+        severities: severities.clone(),
+        ignore_unfixed: a.ignore_unfixed,
+        ignore: ignore.clone(),
+        today: today_s.clone(),
+    };
     match &inv.os {
+        _ if !want_os => {}
         None => {
             if inv.packages.is_empty() {
                 log.info("no OS detected and no OS packages found");
@@ -184,12 +196,6 @@ fn run(
             } else {
                 format!("{}-{}", os.family, os.name)
             };
-            let policy = Policy {
-                severities: severities.clone(),
-                ignore_unfixed: a.ignore_unfixed,
-                ignore: ignore.clone(),
-                today: today_s.clone(),
-            };
             let findings = policy.apply(res.findings, |f| {
                 tollgate_report::purl(&os.family, &purl_distro, &f.package)
             });
@@ -200,6 +206,32 @@ fn run(
                 packages: a.list_all_pkgs.then(|| inv.packages.clone()),
                 findings,
                 purl_distro,
+            });
+        }
+    }
+    if want_lib && !inv.applications.is_empty() {
+        let matched = tollgate_match::match_apps(&inv, &DbSource(&db))
+            .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
+        for (i, app) in inv.applications.iter().enumerate() {
+            let findings = matched
+                .iter()
+                .find(|m| m.app == i)
+                .map(|m| m.findings.clone())
+                .unwrap_or_default();
+            let findings = policy.apply(findings, |f| {
+                tollgate_report::purl(&app.kind, "", &f.package)
+            });
+            // Trivy lists a language target only when it has something to show.
+            if findings.is_empty() && !a.list_all_pkgs {
+                continue;
+            }
+            report.results.push(TargetResult {
+                target: app.target(),
+                class: "lang-pkgs".to_string(),
+                kind: app.kind.clone(),
+                packages: a.list_all_pkgs.then(|| app.packages.clone()),
+                findings,
+                purl_distro: String::new(),
             });
         }
     }

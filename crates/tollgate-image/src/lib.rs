@@ -81,11 +81,50 @@ impl fmt::Display for Compression {
     }
 }
 
+/// What `want` is told about a file before it is read (see [`Source::walk_layer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMeta<'a> {
+    /// Normalised relative path (no leading '/').
+    pub path: &'a str,
+    /// Permission bits (`& 0o7777`): the tar header's mode field, or the rootfs file's
+    /// `st_mode`. For a tar hardlink, the link entry's own header mode.
+    pub mode: u32,
+    /// Size in bytes: the tar entry's data size, or the rootfs file's length. For a tar
+    /// hardlink, the target's size when the target was already kept, else the link entry's
+    /// (0).
+    pub size: u64,
+}
+
+/// One wanted file a layer walk returned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkedFile {
+    /// Normalised relative path (no leading '/').
+    pub path: String,
+    /// Permission bits, as given to `want` in [`FileMeta::mode`].
+    pub mode: u32,
+    /// Size, as given to `want` in [`FileMeta::size`] (may differ from `content.len()` only
+    /// for a hardlink whose target was read on a second pass).
+    pub size: u64,
+    /// The file's content.
+    pub content: Vec<u8>,
+}
+
+impl WalkedFile {
+    /// The metadata `want` was asked about.
+    pub fn meta(&self) -> FileMeta<'_> {
+        FileMeta {
+            path: &self.path,
+            mode: self.mode,
+            size: self.size,
+        }
+    }
+}
+
 /// What one layer walk found.
 #[derive(Debug, Clone, Default)]
 pub struct LayerFiles {
-    /// Wanted regular files (and hardlinks to them): normalised relative path and content.
-    pub files: Vec<(String, Vec<u8>)>,
+    /// Wanted regular files (and hardlinks to them), in the order met.
+    pub files: Vec<WalkedFile>,
     /// Paths deleted by `.wh.NAME` entries.
     pub whiteouts: Vec<String>,
     /// Directories whose lower-layer content is hidden (`.wh..wh..opq`); "" is the root.
@@ -136,11 +175,12 @@ pub trait Source: Send + Sync {
     /// The image's metadata.
     fn image(&self) -> &Image;
     /// Streams layer `index` once and returns the wanted regular files (path relative, no
-    /// leading '/', normalised) with content, plus whiteouts and opaque dirs.
+    /// leading '/', normalised) with content, plus whiteouts and opaque dirs. `want` is asked
+    /// about each regular file (and hardlink) with its path, permission bits and size.
     fn walk_layer(
         &self,
         index: usize,
-        want: &(dyn Fn(&str) -> bool + Sync),
+        want: &(dyn Fn(&FileMeta) -> bool + Sync),
         limits: &Limits,
     ) -> Result<LayerFiles, ImageError>;
 }

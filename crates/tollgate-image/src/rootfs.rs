@@ -4,7 +4,9 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::{normalize_path, Image, ImageError, LayerFiles, LayerRef, Limits, Source};
+use crate::{
+    normalize_path, FileMeta, Image, ImageError, LayerFiles, LayerRef, Limits, Source, WalkedFile,
+};
 
 /// A rootfs directory: one layer, walked without following symlinks or leaving the root.
 pub struct RootfsSource {
@@ -40,7 +42,7 @@ impl Source for RootfsSource {
     fn walk_layer(
         &self,
         index: usize,
-        want: &(dyn Fn(&str) -> bool + Sync),
+        want: &(dyn Fn(&FileMeta) -> bool + Sync),
         limits: &Limits,
     ) -> Result<LayerFiles, ImageError> {
         if index != 0 {
@@ -69,19 +71,41 @@ impl Source for RootfsSource {
             let Some(path) = normalize_path(&rel.to_string_lossy()) else {
                 continue;
             };
-            if path.is_empty() || !want(&path) {
+            if path.is_empty() {
                 continue;
             }
-            match read_file(entry.path(), &entry, limits) {
-                Ok(Some(data)) => {
-                    total += data.len() as u64;
+            // Not following links: the file's own metadata (lstat).
+            let walked = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    out.warnings
+                        .push(format!("{}: {e}; skipped", entry.path().display()));
+                    continue;
+                }
+            };
+            let (mode, size) = (permission_bits(&walked), walked.len());
+            if !want(&FileMeta {
+                path: &path,
+                mode,
+                size,
+            }) {
+                continue;
+            }
+            match read_file(entry.path(), &walked, limits) {
+                Ok(Some(content)) => {
+                    total += content.len() as u64;
                     if total > limits.max_layer_bytes {
                         return Err(ImageError::LayerTooLarge {
                             layer: self.root.display().to_string(),
                             limit: limits.max_layer_bytes,
                         });
                     }
-                    out.files.push((path, data));
+                    out.files.push(WalkedFile {
+                        path,
+                        mode,
+                        size,
+                        content,
+                    });
                 }
                 Ok(None) => out.warnings.push(format!(
                     "{}: '{path}' is over the {}-byte file limit; skipped",
@@ -97,13 +121,27 @@ impl Source for RootfsSource {
     }
 }
 
-/// Reads a file seen by the walk; `None` if it is over the size limit.
+/// `st_mode & 0o7777` (0o644 off unix, where there are no such bits).
+fn permission_bits(meta: &std::fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        meta.permissions().mode() & 0o7777
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        0o644
+    }
+}
+
+/// Reads a file seen by the walk (`walked`: its metadata then); `None` if it is over the size
+/// limit.
 fn read_file(
     path: &Path,
-    entry: &walkdir::DirEntry,
+    walked: &std::fs::Metadata,
     limits: &Limits,
 ) -> std::io::Result<Option<Vec<u8>>> {
-    let walked = entry.metadata().map_err(std::io::Error::other)?;
     if walked.len() > limits.max_file_size {
         return Ok(None);
     }

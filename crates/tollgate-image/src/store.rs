@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::tarstream::{Kind, Seekable, TarReader};
 use crate::walk::{walk_layer_stream, Expect};
-use crate::{normalize_path, Compression, Image, ImageError, LayerFiles, Limits, Source};
+use crate::{normalize_path, Compression, FileMeta, Image, ImageError, LayerFiles, Limits, Source};
 
 /// Manifests, configs and index files bigger than this are refused (real ones are kilobytes).
 pub(crate) const MAX_METADATA: u64 = 64 << 20;
@@ -328,7 +328,7 @@ impl Source for StoredSource {
     fn walk_layer(
         &self,
         index: usize,
-        want: &(dyn Fn(&str) -> bool + Sync),
+        want: &(dyn Fn(&FileMeta) -> bool + Sync),
         limits: &Limits,
     ) -> Result<LayerFiles, ImageError> {
         let (Some(layer), Some(lref)) = (self.layers.get(index), self.image.layers.get(index))

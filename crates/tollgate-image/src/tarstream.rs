@@ -31,6 +31,8 @@ pub(crate) struct Entry {
     pub path: String,
     pub link: String,
     pub kind: Kind,
+    /// Permission bits from the header's mode field (`& 0o7777`; 0 if unreadable).
+    pub mode: u32,
     pub size: u64,
     /// Offset of the entry's data from the start of the tar stream.
     pub data_offset: u64,
@@ -286,6 +288,9 @@ impl<R: Input> TarReader<R> {
                 .or(long_link)
                 .unwrap_or_else(|| trim_nul(&block[157..257]).to_vec());
             let size = pax_size.unwrap_or(size);
+            // Some writers put file-type bits in the mode field too; keep permission bits. An
+            // unreadable mode is not worth failing the layer for: it reads as no permissions.
+            let mode = parse_number(&block[100..108]).map_or(0, |m| (m & 0o7777) as u32);
             let path = String::from_utf8_lossy(&path).into_owned();
             let kind = match typeflag {
                 b'0' | 0 | b'7' if path.ends_with('/') => Kind::Directory,
@@ -310,6 +315,7 @@ impl<R: Input> TarReader<R> {
                 path,
                 link: String::from_utf8_lossy(&link).into_owned(),
                 kind,
+                mode,
                 size: data_size,
                 data_offset: self.pos,
             }));

@@ -8,7 +8,7 @@ use flate2::bufread::MultiGzDecoder;
 use sha2::{Digest, Sha256};
 
 use crate::tarstream::{Kind, Stream, TarReader};
-use crate::{normalize_path, Compression, ImageError, LayerFiles, Limits};
+use crate::{normalize_path, Compression, FileMeta, ImageError, LayerFiles, Limits, WalkedFile};
 
 /// The io error a [`Counted`] reader returns once its byte limit is passed.
 #[derive(Debug)]
@@ -119,7 +119,7 @@ pub(crate) type Opener<'a> = dyn Fn() -> Result<Box<dyn Read + Send>, ImageError
 pub(crate) fn walk_layer_stream(
     open: &Opener<'_>,
     expect: &Expect<'_>,
-    want: &(dyn Fn(&str) -> bool + Sync),
+    want: &(dyn Fn(&FileMeta) -> bool + Sync),
     limits: &Limits,
 ) -> Result<LayerFiles, ImageError> {
     let mut out = LayerFiles::default();
@@ -214,18 +214,21 @@ fn io_to_layer_error(label: &str, limits: &Limits, e: io::Error) -> ImageError {
 pub(crate) struct PendingLink {
     path: String,
     target: String,
+    /// The link entry's own mode, and the size `want` was told.
+    mode: u32,
+    size: u64,
 }
 
 /// First pass over a layer tar: wanted files, whiteouts, opaque dirs, hardlinks.
 fn collect<R: crate::tarstream::Input>(
     reader: &mut TarReader<R>,
-    want: &(dyn Fn(&str) -> bool + Sync),
+    want: &(dyn Fn(&FileMeta) -> bool + Sync),
     limits: &Limits,
     label: &str,
     out: &mut LayerFiles,
 ) -> io::Result<Vec<PendingLink>> {
     // Position in `out.files` of each kept path, so hardlinks and duplicates resolve.
-    let mut kept: HashMap<String, usize> = HashMap::new();
+    let mut kept = Kept::default();
     // Hardlink path -> (normalised) target, to follow link chains.
     let mut links: HashMap<String, String> = HashMap::new();
     let mut pending = Vec::new();
@@ -263,7 +266,13 @@ fn collect<R: crate::tarstream::Input>(
         match entry.kind {
             Kind::Regular => {
                 links.remove(&path);
-                if !want(&path) {
+                let meta = FileMeta {
+                    path: &path,
+                    mode: entry.mode,
+                    size: entry.size,
+                };
+                if !want(&meta) {
+                    kept.forget(&path);
                     continue;
                 }
                 if entry.size > limits.max_file_size {
@@ -271,15 +280,30 @@ fn collect<R: crate::tarstream::Input>(
                         "{label}: '{path}' is {} bytes, over the {}-byte file limit; skipped",
                         entry.size, limits.max_file_size
                     ));
+                    kept.forget(&path);
                     continue;
                 }
-                let data = reader.read_data(limits.max_file_size)?;
-                keep(&mut kept, out, path, data);
+                let content = reader.read_data(limits.max_file_size)?;
+                kept.keep(
+                    out,
+                    WalkedFile {
+                        path,
+                        mode: entry.mode,
+                        size: entry.size,
+                        content,
+                    },
+                );
             }
             Kind::HardLink => {
                 links.remove(&path);
                 let Some(target) = normalize_path(&entry.link).filter(|t| !t.is_empty()) else {
-                    if want(&path) {
+                    kept.forget(&path);
+                    let meta = FileMeta {
+                        path: &path,
+                        mode: entry.mode,
+                        size: entry.size,
+                    };
+                    if want(&meta) {
                         out.warnings.push(format!(
                             "{label}: hardlink '{path}' points outside the layer ('{}'); skipped",
                             entry.link.escape_debug()
@@ -296,43 +320,110 @@ fn collect<R: crate::tarstream::Input>(
                     }
                 }
                 links.insert(path.clone(), target.clone());
-                if !want(&path) {
+                // The target's size when its content is at hand, else the link entry's own.
+                let target_file = kept.get(&target).map(|i| &out.files[i]);
+                let meta = FileMeta {
+                    path: &path,
+                    mode: entry.mode,
+                    size: target_file.map_or(entry.size, |f| f.size),
+                };
+                if !want(&meta) {
+                    kept.forget(&path);
                     continue;
                 }
-                if let Some(&i) = kept.get(&target) {
-                    let data = out.files[i].1.clone();
-                    keep(&mut kept, out, path, data);
-                } else {
-                    pending.push(PendingLink { path, target });
+                match target_file {
+                    Some(f) => {
+                        let file = WalkedFile {
+                            path,
+                            mode: entry.mode,
+                            size: f.size,
+                            content: f.content.clone(),
+                        };
+                        kept.keep(out, file);
+                    }
+                    None => {
+                        kept.forget(&path);
+                        pending.push(PendingLink {
+                            path,
+                            target,
+                            mode: entry.mode,
+                            size: entry.size,
+                        });
+                    }
                 }
             }
-            Kind::Special | Kind::Sparse if want(&path) => {
-                out.warnings.push(format!(
-                    "{label}: '{path}' is not a regular file ({}); skipped",
-                    if entry.kind == Kind::Sparse {
-                        "GNU sparse file, unsupported"
-                    } else {
-                        "device or fifo"
-                    }
-                ));
+            Kind::Special | Kind::Sparse => {
+                links.remove(&path);
+                kept.forget(&path);
+                let meta = FileMeta {
+                    path: &path,
+                    mode: entry.mode,
+                    size: entry.size,
+                };
+                if want(&meta) {
+                    out.warnings.push(format!(
+                        "{label}: '{path}' is not a regular file ({}); skipped",
+                        if entry.kind == Kind::Sparse {
+                            "GNU sparse file, unsupported"
+                        } else {
+                            "device or fifo"
+                        }
+                    ));
+                }
             }
             // Symlinks are never followed; directories and the rest carry no content.
             _ => {
                 links.remove(&path);
+                kept.forget(&path);
             }
         }
     }
+    kept.drop_forgotten(out);
     Ok(pending)
 }
 
-/// Records a wanted file; a path repeated later in the same tar replaces the earlier content.
-fn keep(kept: &mut HashMap<String, usize>, out: &mut LayerFiles, path: String, data: Vec<u8>) {
-    match kept.get(&path) {
-        Some(&i) => out.files[i].1 = data,
-        None => {
-            kept.insert(path.clone(), out.files.len());
-            out.files.push((path, data));
+/// The files kept so far by the first pass: a path repeated later in the same tar replaces
+/// the earlier entry, and a later entry nobody wants (say, the same path without the
+/// executable bits) drops it.
+#[derive(Default)]
+struct Kept {
+    /// Position in `out.files` of each kept path.
+    at: HashMap<String, usize>,
+    /// Positions in `out.files` replaced by an entry that was not kept.
+    dropped: HashSet<usize>,
+}
+
+impl Kept {
+    fn get(&self, path: &str) -> Option<usize> {
+        self.at.get(path).copied()
+    }
+
+    fn keep(&mut self, out: &mut LayerFiles, file: WalkedFile) {
+        match self.at.get(&file.path) {
+            Some(&i) => out.files[i] = file,
+            None => {
+                self.at.insert(file.path.clone(), out.files.len());
+                out.files.push(file);
+            }
         }
+    }
+
+    /// A later entry at `path` was not kept: the earlier file there is gone.
+    fn forget(&mut self, path: &str) {
+        if let Some(i) = self.at.remove(path) {
+            self.dropped.insert(i);
+        }
+    }
+
+    fn drop_forgotten(self, out: &mut LayerFiles) {
+        if self.dropped.is_empty() {
+            return;
+        }
+        let mut i = 0;
+        out.files.retain(|_| {
+            i += 1;
+            !self.dropped.contains(&(i - 1))
+        });
     }
 }
 
@@ -379,7 +470,12 @@ fn resolve_hardlinks(
     }
     for p in pending {
         match found.get(&p.target) {
-            Some(data) => out.files.push((p.path, data.clone())),
+            Some(data) => out.files.push(WalkedFile {
+                path: p.path,
+                mode: p.mode,
+                size: p.size,
+                content: data.clone(),
+            }),
             None => out.warnings.push(format!(
                 "{label}: hardlink '{}' -> '{}': target is not a regular file earlier in the layer; skipped",
                 p.path, p.target

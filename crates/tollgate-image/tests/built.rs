@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use tollgate_image::{
-    open, open_archive, open_oci_layout, open_rootfs, open_with, Compression, ImageError,
-    LayerFiles, Limits, OpenOptions, Source,
+    open, open_archive, open_oci_layout, open_rootfs, open_with, Compression, FileMeta, ImageError,
+    LayerFiles, Limits, OpenOptions, Source, WalkedFile,
 };
 
 fn one_line(e: &ImageError) -> String {
@@ -292,8 +292,114 @@ fn whiteouts_and_opaque_dirs() {
     let f = walk(&*src, 0).unwrap();
     assert_eq!(f.whiteouts, vec!["etc/passwd", "tmp"]);
     assert_eq!(f.opaque_dirs, vec!["usr/lib", ""]);
-    let names: Vec<&str> = f.files.iter().map(|(p, _)| p.as_str()).collect();
+    let names: Vec<&str> = f.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(names, vec!["usr/lib/keep"]);
+}
+
+/// Wants what an executable-binary analyzer would: files with an execute bit.
+fn executables(f: &FileMeta) -> bool {
+    f.mode & 0o111 != 0
+}
+
+/// Every (path, mode, size) `want` is asked about.
+fn asked(src: &dyn Source) -> Vec<(String, u32, u64)> {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let want = |f: &FileMeta| {
+        seen.lock()
+            .unwrap()
+            .push((f.path.to_string(), f.mode, f.size));
+        false
+    };
+    let files = src.walk_layer(0, &want, &Limits::default()).unwrap();
+    assert!(files.files.is_empty());
+    seen.into_inner().unwrap()
+}
+
+#[test]
+fn want_sees_mode_bits_and_size_in_tar_layers() {
+    let (_d, src) = archive_with(
+        Img::new(&["t:1"]).gz(Tar::new()
+            .file_mode("usr/bin/app", 0o755, b"\x7fELF-app")
+            .file_mode("usr/bin/suid", 0o104755, b"S")
+            .file("etc/conf", b"c=1\n")
+            .hardlink_mode("usr/bin/app2", 0o755, "usr/bin/app")
+            .file_mode("opt/tool", 0o700, b"tool")
+            // A hardlink to a file nobody wanted: content from a second pass.
+            .file("opt/data", b"data")
+            .hardlink_mode("opt/data-x", 0o755, "opt/data")
+            // Same path again without execute bits: the later entry wins.
+            .file("opt/tool", b"tool v2")
+            .finish()),
+    );
+    assert_eq!(
+        asked(&*src),
+        vec![
+            ("usr/bin/app".to_string(), 0o755, 8),
+            ("usr/bin/suid".to_string(), 0o4755, 1),
+            ("etc/conf".to_string(), 0o644, 4),
+            // The target was not kept, so its size is not at hand: the link entry's (0).
+            ("usr/bin/app2".to_string(), 0o755, 0),
+            ("opt/tool".to_string(), 0o700, 4),
+            ("opt/data".to_string(), 0o644, 4),
+            ("opt/data-x".to_string(), 0o755, 0),
+            ("opt/tool".to_string(), 0o644, 7),
+        ]
+    );
+    let f = src.walk_layer(0, &executables, &Limits::default()).unwrap();
+    let got: Vec<(&str, u32, u64, &[u8])> = f
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.mode, f.size, f.content.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("usr/bin/app", 0o755, 8, &b"\x7fELF-app"[..]),
+            ("usr/bin/suid", 0o4755, 1, b"S"),
+            ("usr/bin/app2", 0o755, 8, b"\x7fELF-app"),
+            ("opt/data-x", 0o755, 0, b"data"),
+        ]
+    );
+    assert_eq!(f.files[0].meta().path, "usr/bin/app");
+}
+
+#[cfg(unix)]
+#[test]
+fn want_sees_mode_bits_and_size_in_a_rootfs() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("usr/bin")).unwrap();
+    std::fs::write(root.join("usr/bin/app"), b"\x7fELF-app").unwrap();
+    std::fs::set_permissions(
+        root.join("usr/bin/app"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(root.join("usr/bin/conf"), b"c=1\n").unwrap();
+    std::fs::set_permissions(
+        root.join("usr/bin/conf"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    let src = open_rootfs(root).unwrap();
+    assert_eq!(
+        asked(&src),
+        vec![
+            ("usr/bin/app".to_string(), 0o755, 8),
+            ("usr/bin/conf".to_string(), 0o640, 4),
+        ]
+    );
+    let f = src.walk_layer(0, &executables, &Limits::default()).unwrap();
+    assert_eq!(
+        f.files,
+        vec![WalkedFile {
+            path: "usr/bin/app".into(),
+            mode: 0o755,
+            size: 8,
+            content: b"\x7fELF-app".to_vec(),
+        }]
+    );
 }
 
 #[test]
@@ -311,9 +417,9 @@ fn hardlinks_yield_content_symlinks_do_not() {
             .finish()),
     );
     // Wanted link to a wanted file, a chain, and a link to an unwanted file (second pass).
-    let want = |p: &str| {
+    let want = |f: &FileMeta| {
         matches!(
-            p,
+            f.path,
             "usr/bin/busybox"
                 | "bin/sh"
                 | "bin/ash"
@@ -358,7 +464,7 @@ fn hostile_entries_are_skipped_with_warnings() {
         ..Default::default()
     };
     let f = src.walk_layer(0, &all, &limits).unwrap();
-    let mut names: Vec<&str> = f.files.iter().map(|(p, _)| p.as_str()).collect();
+    let mut names: Vec<&str> = f.files.iter().map(|f| f.path.as_str()).collect();
     names.sort();
     // Absolute paths and hardlink targets mean the layer root.
     assert_eq!(names, vec!["etc/group", "etc/gshadow", "etc/hosts"]);
@@ -422,7 +528,12 @@ fn unterminated_tar_as_umoci_writes_it() {
     let files = walk(&*src, 0).unwrap();
     assert_eq!(
         files.files,
-        vec![("etc/alpine-release".to_string(), b"3.8.5\n".to_vec())]
+        vec![WalkedFile {
+            path: "etc/alpine-release".to_string(),
+            mode: 0o644,
+            size: 6,
+            content: b"3.8.5\n".to_vec(),
+        }]
     );
     // Missing data (not just padding) is still a truncated layer.
     let (_d, src) = raw_layer_archive(full[..512 + 3].to_vec());
@@ -444,7 +555,10 @@ fn truncated_and_corrupt_layers() {
 
     // A header that claims 1 TiB of data the stream does not have (wanted and unwanted).
     let (_d, src) = raw_layer_archive(Tar::new().claims("huge", b'0', 1 << 40).bytes());
-    for want in [&all as &(dyn Fn(&str) -> bool + Sync), &|_: &str| false] {
+    for want in [
+        &all as &(dyn Fn(&FileMeta) -> bool + Sync),
+        &|_: &FileMeta| false,
+    ] {
         let e = src
             .walk_layer(
                 0,
@@ -533,7 +647,7 @@ fn rootfs_walk_stays_inside_and_skips_symlinks() {
         ..Default::default()
     };
     let f = src.walk_layer(0, &all, &limits).unwrap();
-    let names: Vec<&str> = f.files.iter().map(|(p, _)| p.as_str()).collect();
+    let names: Vec<&str> = f.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(names, vec!["etc/os-release", "lib/apk/db/installed"]);
     assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
     assert!(f.warnings[0].contains("'etc/big' is over the 4096-byte file limit"));

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{all, file, fixtures};
-use tollgate_image::{open, open_with, Compression, ImageError, OpenOptions};
+use tollgate_image::{open, open_with, Compression, FileMeta, ImageError, OpenOptions};
 
 fn path(rel: &str) -> String {
     fixtures().join(rel).display().to_string()
@@ -57,7 +57,7 @@ fn bundle_select_by_tag_and_by_id() {
         "sha256:8897395fd26dc44ad0e2a834335b33198cb41ac4d98dfddf58eced3853fa7b17"
     );
     let files = src.walk_layer(0, &all, &Default::default()).unwrap();
-    let mut names: Vec<&str> = files.files.iter().map(|(p, _)| p.as_str()).collect();
+    let mut names: Vec<&str> = files.files.iter().map(|f| f.path.as_str()).collect();
     names.sort();
     assert_eq!(names, vec!["bar", "foo"]);
     assert_eq!(files.digest, None);
@@ -67,7 +67,7 @@ fn bundle_select_by_tag_and_by_id() {
     let by_id = open(&format!("{p}@sha256:930705ce23e3")).unwrap();
     assert_eq!(by_id.image().repo_tags, vec!["test_image_2"]);
     let files = by_id
-        .walk_layer(0, &|p| p == "baz", &Default::default())
+        .walk_layer(0, &|f: &FileMeta| f.path == "baz", &Default::default())
         .unwrap();
     assert_eq!(files.files.len(), 1);
     assert_eq!(file(&files, "baz").unwrap(), b"baz\n");
@@ -110,7 +110,7 @@ fn docker25_oci_archive() {
         "application/vnd.oci.image.layer.v1.tar"
     );
     let files = src
-        .walk_layer(0, &|p| p == "hello", &Default::default())
+        .walk_layer(0, &|f: &FileMeta| f.path == "hello", &Default::default())
         .unwrap();
     assert_eq!(files.files.len(), 1);
     assert!(file(&files, "hello").unwrap().starts_with(b"\x7fELF"));
@@ -256,7 +256,7 @@ fn trivy_oci_fixtures() {
         "sha256:9c27e219663c25e0f28493790cc0b88bc973ba3b1686355f221c38a36978ac63"
     );
     let f = src
-        .walk_layer(0, &|p| p == "hello", &Default::default())
+        .walk_layer(0, &|f: &FileMeta| f.path == "hello", &Default::default())
         .unwrap();
     assert_eq!(f.files.len(), 1);
     assert_eq!(
@@ -296,7 +296,7 @@ fn gzipped_docker_archive_is_decompressed_to_a_temp_file_and_removed() {
     );
     assert_eq!(img.layers.len(), 1);
     assert_eq!(img.layers[0].digest, "");
-    let want = |p: &str| p == "etc/os-release" || p == "lib/apk/db/installed";
+    let want = |f: &FileMeta| f.path == "etc/os-release" || f.path == "lib/apk/db/installed";
     let f = src.walk_layer(0, &want, &Default::default()).unwrap();
     assert_eq!(f.files.len(), 2);
     assert!(

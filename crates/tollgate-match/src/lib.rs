@@ -287,7 +287,8 @@ pub fn match_os(inv: &Inventory, db: &dyn AdvisorySource) -> Result<MatchResult,
                 details.insert(adv.vuln_id.clone(), d);
             }
             let detail = details[&adv.vuln_id].clone();
-            let (severity, severity_source) = pick_severity(&adv, &detail);
+            let data_source = db.data_source(&adv.source);
+            let (severity, severity_source) = pick_severity(&adv, data_source.as_ref(), &detail);
             out.findings.push(Finding {
                 vuln_id: adv.vuln_id.clone(),
                 vendor_ids: adv.vendor_ids.clone(),
@@ -298,13 +299,109 @@ pub fn match_os(inv: &Inventory, db: &dyn AdvisorySource) -> Result<MatchResult,
                 layer: ip.layer.clone(),
                 severity,
                 severity_source,
-                data_source: db.data_source(&adv.source),
+                data_source,
                 package: p.clone(),
                 detail,
             });
         }
     }
     sort_findings(&mut out.findings);
+    Ok(out)
+}
+
+/// The DB namespace of a language package type (`pip` for `poetry`, `maven` for `jar`).
+pub fn lang_namespace(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "pip" | "pipenv" | "poetry" | "uv" | "python-pkg" => "pip",
+        "npm" | "yarn" | "pnpm" | "bun" | "node-pkg" => "npm",
+        "gomod" | "gobinary" => "go",
+        "cargo" | "rustbinary" => "cargo",
+        "jar" | "pom" | "gradle" | "sbt" => "maven",
+        "bundler" | "gemspec" => "rubygems",
+        "composer" | "composer-vendor" => "packagist",
+        "dotnet-core" | "nuget" | "packages-props" => "nuget",
+        "pub" => "pub",
+        "hex" => "hex",
+        "swift" | "cocoapods" => "swift",
+        "conan" => "conan",
+        _ => return None,
+    })
+}
+
+/// Findings of one language target.
+#[derive(Debug, Clone, Default)]
+pub struct AppFindings {
+    /// Index into `Inventory::applications`.
+    pub app: usize,
+    /// Findings, sorted.
+    pub findings: Vec<Finding>,
+}
+
+/// Matches the language packages of an inventory against OSV-style advisories, evaluating
+/// each advisory's ranges in its ecosystem's version order.
+pub fn match_apps(inv: &Inventory, db: &dyn AdvisorySource) -> Result<Vec<AppFindings>, String> {
+    let mut out = Vec::new();
+    let mut details: BTreeMap<String, VulnDetail> = BTreeMap::new();
+    for (idx, app) in inv.applications.iter().enumerate() {
+        let Some(ns) = lang_namespace(&app.kind) else {
+            continue;
+        };
+        let Some(scheme) = tollgate_version::scheme_for_ecosystem(ns) else {
+            continue;
+        };
+        let mut findings = Vec::new();
+        for ip in &app.packages {
+            let p = &ip.package;
+            if p.version.is_empty() {
+                continue;
+            }
+            let advs = db.advisories(ns, &p.name)?;
+            for adv in fold(scheme, advs) {
+                if adv.status == Status::NotAffected || !is_affected(scheme, &p.version, &adv) {
+                    continue;
+                }
+                if !details.contains_key(&adv.vuln_id) {
+                    let d = db.detail(&adv.vuln_id)?.unwrap_or_else(|| VulnDetail {
+                        id: adv.vuln_id.clone(),
+                        ..Default::default()
+                    });
+                    details.insert(adv.vuln_id.clone(), d);
+                }
+                let detail = details[&adv.vuln_id].clone();
+                let data_source = db.data_source(&adv.source);
+                let (severity, severity_source) =
+                    pick_severity(&adv, data_source.as_ref(), &detail);
+                findings.push(Finding {
+                    vuln_id: adv.vuln_id.clone(),
+                    vendor_ids: adv.vendor_ids.clone(),
+                    pkg_id: format!("{}@{}", p.name, p.version),
+                    installed_version: p.version.clone(),
+                    fixed_version: adv.fixed_version.clone().unwrap_or_default(),
+                    status: if adv.fixed_version.as_deref().is_some_and(|f| !f.is_empty()) {
+                        Status::Fixed
+                    } else {
+                        Status::Affected
+                    },
+                    layer: ip.layer.clone(),
+                    severity,
+                    severity_source,
+                    data_source,
+                    package: p.clone(),
+                    detail,
+                });
+            }
+        }
+        sort_findings(&mut findings);
+        findings.dedup_by(|a, b| {
+            a.vuln_id == b.vuln_id
+                && a.package.name == b.package.name
+                && a.installed_version == b.installed_version
+                && a.package.file_path == b.package.file_path
+        });
+        if !findings.is_empty() {
+            out.push(AppFindings { app: idx, findings });
+        }
+    }
     Ok(out)
 }
 
@@ -329,16 +426,18 @@ fn rpm_evr(p: &Package) -> String {
 
 /// The package-specific severity first, then the advisory's source, then NVD, then any
 /// other vendor; the source that decided is named.
-fn pick_severity(adv: &Advisory, d: &VulnDetail) -> (Severity, String) {
+fn pick_severity(adv: &Advisory, ds: Option<&DataSource>, d: &VulnDetail) -> (Severity, String) {
+    // Details are keyed by the data source's report id (`osv` for PyPA and RustSec).
+    let src = ds.map(|d| d.id.as_str()).unwrap_or(adv.source.as_str());
     if let Some(s) = adv.severity.filter(|s| *s != Severity::Unknown) {
-        return (s, adv.source.clone());
+        return (s, src.to_string());
     }
     if let Some(s) = d
         .vendor_severity
-        .get(&adv.source)
+        .get(src)
         .filter(|s| **s != Severity::Unknown)
     {
-        return (*s, adv.source.clone());
+        return (*s, src.to_string());
     }
     if let Some(s) = d
         .vendor_severity
@@ -364,6 +463,7 @@ pub fn sort_findings(f: &mut [Finding]) {
         a.package
             .name
             .cmp(&b.package.name)
+            .then_with(|| a.package.file_path.cmp(&b.package.file_path))
             .then_with(|| a.installed_version.cmp(&b.installed_version))
             .then_with(|| b.severity.cmp(&a.severity))
             .then_with(|| a.vuln_id.cmp(&b.vuln_id))

@@ -131,6 +131,8 @@ struct JVuln<'a> {
     #[serde(rename = "PkgID")]
     pkg_id: &'a str,
     pkg_name: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pkg_path: &'a str,
     pkg_identifier: JIdentifier,
     installed_version: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -191,7 +193,7 @@ fn package<'a>(r: &'a TargetResult, ip: &'a InstalledPackage) -> JPackage<'a> {
             diff_id: &ip.layer.diff_id,
         },
         digest: &p.digest,
-        file_path: "",
+        file_path: &p.file_path,
     }
 }
 
@@ -207,6 +209,7 @@ fn vuln<'a>(r: &'a TargetResult, f: &'a Finding) -> JVuln<'a> {
         vendor_ids: &f.vendor_ids,
         pkg_id: &f.pkg_id,
         pkg_name: &f.package.name,
+        pkg_path: &f.package.file_path,
         pkg_identifier: JIdentifier {
             purl: purl(family(r), &r.purl_distro, &f.package),
             uid: uid(&ip),

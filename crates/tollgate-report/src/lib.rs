@@ -90,8 +90,48 @@ impl TargetResult {
     }
 }
 
+/// Package URL of a language package (`pkg:pypi/django@3.2.1`, `pkg:maven/org.a/b@1.0`).
+pub fn lang_purl(kind: &str, p: &tollgate_analyze::Package) -> Option<String> {
+    let ns = tollgate_match::lang_namespace(kind)?;
+    let ver = pct(&p.version);
+    Some(match ns {
+        "pip" => format!(
+            "pkg:pypi/{}@{ver}",
+            pct(&p.name.to_ascii_lowercase().replace('_', "-"))
+        ),
+        "npm" => match p.name.strip_prefix('@').and_then(|n| n.split_once('/')) {
+            Some((scope, name)) => format!("pkg:npm/%40{}/{}@{ver}", pct(scope), pct(name)),
+            None => format!("pkg:npm/{}@{ver}", pct(&p.name)),
+        },
+        "go" => {
+            let (path, name) = p.name.rsplit_once('/').unwrap_or(("", p.name.as_str()));
+            let path: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(pct).collect();
+            if path.is_empty() {
+                format!("pkg:golang/{}@{ver}", pct(name))
+            } else {
+                format!("pkg:golang/{}/{}@{ver}", path.join("/"), pct(name))
+            }
+        }
+        "cargo" => format!("pkg:cargo/{}@{ver}", pct(&p.name)),
+        "maven" => match p.name.split_once(':') {
+            Some((g, a)) => format!("pkg:maven/{}/{}@{ver}", pct(g), pct(a)),
+            None => format!("pkg:maven/{}@{ver}", pct(&p.name)),
+        },
+        "rubygems" => format!("pkg:gem/{}@{ver}", pct(&p.name)),
+        "packagist" => match p.name.split_once('/') {
+            Some((v, n)) => format!("pkg:composer/{}/{}@{ver}", pct(v), pct(n)),
+            None => format!("pkg:composer/{}@{ver}", pct(&p.name)),
+        },
+        "nuget" => format!("pkg:nuget/{}@{ver}", pct(&p.name)),
+        other => format!("pkg:{other}/{}@{ver}", pct(&p.name)),
+    })
+}
+
 /// Package URL of an OS package (`pkg:apk/alpine/musl@1.1.22-r3?arch=x86_64&distro=3.10.9`).
 pub fn purl(family: &str, distro: &str, p: &tollgate_analyze::Package) -> String {
+    if let Some(u) = lang_purl(family, p) {
+        return u;
+    }
     let (ty, ns) = match family {
         "alpine" => ("apk", "alpine"),
         "wolfi" => ("apk", "wolfi"),

@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tollgate_analyze::{os::merge_os, Analyzer, OsInfo, Package, PackageInfo, Repository};
+use tollgate_analyze::{
+    os::merge_os, Analyzer, Application, InstalledApplication, OsInfo, Package, PackageInfo,
+    Repository, AGGREGATED_KINDS,
+};
 pub use tollgate_analyze::{InstalledPackage, Inventory, LayerId};
-use tollgate_image::{Limits, Source};
+use tollgate_image::{FileMeta, Limits, Source};
 
 /// Bumped when the layout of [`LayerResult`] or the walk changes: old cache entries are ignored.
 const CACHE_FORMAT: u32 = 2;
@@ -26,6 +29,12 @@ pub struct LayerResult {
     pub repository: Option<Repository>,
     /// Package databases.
     pub package_infos: Vec<PackageInfo>,
+    /// Language packages by file.
+    #[serde(default)]
+    pub applications: Vec<Application>,
+    /// Files installed by the OS package manager (dpkg `.list` files).
+    #[serde(default)]
+    pub system_files: Vec<String>,
     /// Paths deleted by this layer.
     pub whiteouts: Vec<String>,
     /// Directories whose lower contents this layer hides.
@@ -129,7 +138,9 @@ pub fn analyze_layer(
     limits: &Limits,
 ) -> Result<LayerResult, String> {
     let lref = &source.image().layers[index];
-    let want = |p: &str| analyzers.iter().any(|a| a.required(p));
+    // Binary analyzers choose by the executable bits, so files are picked with their metadata.
+    let wants = |a: &dyn Analyzer, f: &FileMeta| a.required_file(f.path, f.mode, f.size);
+    let want = |f: &FileMeta| analyzers.iter().any(|a| wants(a.as_ref(), f));
     let files = source
         .walk_layer(index, &want, limits)
         .map_err(|e| e.to_string())?;
@@ -144,15 +155,18 @@ pub fn analyze_layer(
         uncompressed_size: files.uncompressed_size,
         ..Default::default()
     };
-    for (path, content) in &files.files {
-        for a in analyzers.iter().filter(|a| a.required(path)) {
-            match a.analyze(path, content) {
+    for file in &files.files {
+        let meta = file.meta();
+        for a in analyzers.iter().filter(|a| wants(a.as_ref(), &meta)) {
+            match a.analyze(&file.path, &file.content) {
                 Ok(r) => {
                     res.os.extend(r.os);
                     if r.repository.is_some() {
                         res.repository = r.repository;
                     }
                     res.package_infos.extend(r.package_infos);
+                    res.applications.extend(r.applications);
+                    res.system_files.extend(r.system_files);
                 }
                 Err(e) => res.errors.push(format!("{} analyzer: {e}", a.name())),
             }
@@ -242,11 +256,13 @@ pub fn merge(layers: &[LayerResult]) -> Inventory {
     let mut pkg_files: BTreeMap<String, (usize, PackageInfo)> = BTreeMap::new();
     let mut os_files: BTreeMap<String, (usize, OsInfo)> = BTreeMap::new();
     let mut repo: Option<(usize, Repository)> = None;
+    let mut apps: BTreeMap<(String, String), Application> = BTreeMap::new();
     let mut inv = Inventory::default();
     for (i, l) in layers.iter().enumerate() {
         for gone in l.opaque_dirs.iter().chain(&l.whiteouts) {
             // An opaque dir hides what lower layers put under it; a whiteout deletes the path.
             pkg_files.retain(|p, _| !removed(p, gone));
+            apps.retain(|(p, _), _| !removed(p, gone));
             os_files.retain(|p, _| !removed(p, gone));
             if removed("etc/apk/repositories", gone) {
                 repo = None;
@@ -257,6 +273,9 @@ pub fn merge(layers: &[LayerResult]) -> Inventory {
         }
         for os in &l.os {
             os_files.insert(os.source_file.clone(), (i, os.clone()));
+        }
+        for app in &l.applications {
+            apps.insert((app.file_path.clone(), app.kind.clone()), app.clone());
         }
         if let Some(r) = &l.repository {
             repo = Some((i, r.clone()));
@@ -287,12 +306,103 @@ pub fn merge(layers: &[LayerResult]) -> Inventory {
             &b.file_path,
         ))
     });
+    // Language packages that an OS package installed are the OS package's (Trivy's rule).
+    let mut system: std::collections::HashSet<&str> = layers
+        .iter()
+        .flat_map(|l| l.system_files.iter().map(String::as_str))
+        .collect();
+    for ip in &inv.packages {
+        system.extend(
+            ip.package
+                .installed_files
+                .iter()
+                .map(|f| f.trim_start_matches('/')),
+        );
+    }
+    let apps: Vec<Application> = apps
+        .into_values()
+        .filter(|a| !system.contains(a.file_path.as_str()))
+        .map(|mut a| {
+            a.packages
+                .retain(|p| p.file_path.is_empty() || !system.contains(p.file_path.as_str()));
+            a
+        })
+        .collect();
+    inv.applications = merge_applications(apps, layers);
     inv.packages.dedup_by(|a, b| {
         a.package.name == b.package.name
             && a.package.full_version() == b.package.full_version()
             && a.package.arch == b.package.arch
     });
     inv
+}
+
+/// Surviving applications with each package's origin layer; the installed-package types
+/// (Python, Node.js, Ruby, Java) are aggregated into one target each, as Trivy reports them.
+fn merge_applications(apps: Vec<Application>, layers: &[LayerResult]) -> Vec<InstalledApplication> {
+    let mut out: Vec<InstalledApplication> = Vec::new();
+    for app in apps {
+        let aggregated = AGGREGATED_KINDS.iter().any(|(k, _)| *k == app.kind);
+        let packages = app.packages.iter().map(|p| {
+            let mut p = p.clone();
+            if p.file_path.is_empty() && aggregated {
+                p.file_path = app.file_path.clone();
+            }
+            InstalledPackage {
+                layer: origin_layer_for_app(&app.file_path, &p, layers),
+                file_path: app.file_path.clone(),
+                package: p,
+            }
+        });
+        if aggregated {
+            match out
+                .iter_mut()
+                .find(|a| a.kind == app.kind && a.file_path.is_empty())
+            {
+                Some(a) => a.packages.extend(packages),
+                None => out.push(InstalledApplication {
+                    kind: app.kind.clone(),
+                    file_path: String::new(),
+                    packages: packages.collect(),
+                }),
+            }
+        } else {
+            out.push(InstalledApplication {
+                kind: app.kind.clone(),
+                file_path: app.file_path.clone(),
+                packages: packages.collect(),
+            });
+        }
+    }
+    for a in &mut out {
+        a.packages.sort_by(|x, y| {
+            (&x.package.name, &x.package.version, &x.package.file_path).cmp(&(
+                &y.package.name,
+                &y.package.version,
+                &y.package.file_path,
+            ))
+        });
+    }
+    out.retain(|a| !a.packages.is_empty());
+    out.sort_by_key(|a| (a.target(), a.kind.clone()));
+    out
+}
+
+/// Trivy's rule for language packages: the first layer whose same file lists this version.
+fn origin_layer_for_app(file_path: &str, p: &Package, layers: &[LayerResult]) -> LayerId {
+    for l in layers {
+        for app in &l.applications {
+            if app.file_path == file_path
+                && app
+                    .packages
+                    .iter()
+                    .any(|q| q.name == p.name && q.version == p.version)
+            {
+                return l.layer.clone();
+            }
+        }
+    }
+    LayerId::default()
 }
 
 fn os_file_order(f: &str) -> u8 {

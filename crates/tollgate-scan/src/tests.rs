@@ -127,7 +127,7 @@ fn cache_roundtrip_and_key_depends_on_analyzers() {
     assert!(cache.get(&k).is_none());
 }
 
-/// An image held in memory: each layer is a list of (path, content).
+/// An image held in memory: each layer is a list of (path, content), all mode 0o644.
 struct MemSource {
     image: tollgate_image::Image,
     layers: Vec<Vec<(&'static str, &'static [u8])>>,
@@ -141,15 +141,21 @@ impl Source for MemSource {
     fn walk_layer(
         &self,
         index: usize,
-        want: &(dyn Fn(&str) -> bool + Sync),
+        want: &(dyn Fn(&tollgate_image::FileMeta) -> bool + Sync),
         _limits: &Limits,
     ) -> Result<tollgate_image::LayerFiles, tollgate_image::ImageError> {
         self.walks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let file = |(p, c): &(&str, &[u8])| tollgate_image::WalkedFile {
+            path: p.to_string(),
+            mode: 0o644,
+            size: c.len() as u64,
+            content: c.to_vec(),
+        };
         Ok(tollgate_image::LayerFiles {
             files: self.layers[index]
                 .iter()
-                .filter(|(p, _)| want(p))
-                .map(|(p, c)| (p.to_string(), c.to_vec()))
+                .map(file)
+                .filter(|f| want(&f.meta()))
                 .collect(),
             ..Default::default()
         })
@@ -191,4 +197,98 @@ fn warm_scan_reads_no_layer_and_keeps_the_sources_layer_identity() {
     assert_eq!(inv.packages[0].layer.digest, "sha256:gzip-blob");
     assert_eq!(inv.packages[0].layer.diff_id, "sha256:same-layer");
     assert_eq!(inv.os.unwrap().name, "3.10.9");
+}
+
+fn app(kind: &str, file: &str, pkgs: Vec<Package>) -> Application {
+    Application {
+        kind: kind.into(),
+        file_path: file.into(),
+        packages: pkgs,
+    }
+}
+
+fn pypkg(name: &str, version: &str, file: &str) -> Package {
+    Package {
+        name: name.into(),
+        version: version.into(),
+        file_path: file.into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn applications_aggregate_installed_types_and_drop_os_owned_files() {
+    let six = "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA";
+    let req = "usr/local/lib/python3.11/dist-packages/requests-2.0.0.dist-info/METADATA";
+    let mut base = layer(1, vec![]);
+    base.applications = vec![
+        app("python-pkg", six, vec![pypkg("six", "1.16.0", six)]),
+        app(
+            "gobinary",
+            "usr/bin/os-owned",
+            vec![pkg("stdlib", "v1.19.8")],
+        ),
+    ];
+    base.system_files = vec![six.into(), "usr/bin/os-owned".into()];
+    let mut upper = layer(2, vec![]);
+    upper.applications = vec![
+        app("python-pkg", req, vec![pypkg("requests", "2.0.0", req)]),
+        app("cargo", "app/Cargo.lock", vec![pkg("smallvec", "1.6.0")]),
+    ];
+    let inv = merge(&[base, upper]);
+    let got: Vec<_> = inv
+        .applications
+        .iter()
+        .map(|a| {
+            (
+                a.target(),
+                a.packages
+                    .iter()
+                    .map(|p| p.package.name.clone())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Python".to_string(), vec!["requests".to_string()]),
+            ("app/Cargo.lock".to_string(), vec!["smallvec".to_string()]),
+        ]
+    );
+    assert_eq!(inv.applications[0].packages[0].layer.diff_id, "sha256:l2");
+    assert_eq!(inv.applications[0].packages[0].package.file_path, req);
+}
+
+#[test]
+fn lockfile_rewritten_in_upper_layer_keeps_origin_of_unchanged_packages() {
+    let mut base = layer(1, vec![]);
+    base.applications = vec![app(
+        "cargo",
+        "app/Cargo.lock",
+        vec![pkg("a", "1"), pkg("b", "1")],
+    )];
+    let mut upper = layer(2, vec![]);
+    upper.applications = vec![app(
+        "cargo",
+        "app/Cargo.lock",
+        vec![pkg("a", "1"), pkg("b", "2")],
+    )];
+    let inv = merge(&[base.clone(), upper]);
+    let layers: Vec<_> = inv.applications[0]
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.package.name.as_str(),
+                p.package.version.as_str(),
+                p.layer.diff_id.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(layers, [("a", "1", "sha256:l1"), ("b", "2", "sha256:l2")]);
+    // A whiteout of the lockfile removes the application.
+    let mut wh = layer(2, vec![]);
+    wh.whiteouts = vec!["app".into()];
+    assert!(merge(&[base, wh]).applications.is_empty());
 }

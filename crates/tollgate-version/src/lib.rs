@@ -1,14 +1,22 @@
 //! Version orders of package ecosystems.
 //!
 //! Each module reproduces the ordering of the native tool byte for byte, including how it treats
-//! versions the tool itself calls invalid, so a scan agrees with what the package manager would do.
-//! No function here panics, whatever the input.
+//! versions the tool itself calls invalid, so a scan agrees with what the package manager would do;
+//! where the native order is not an order at all (PHP's `version_compare` on a trailing dot), the
+//! module documents the consistent rule it uses instead. No function here panics, whatever the
+//! input. [`scheme_for_ecosystem`] picks the order for a Tollgate namespace name.
 
 use std::cmp::Ordering;
 
 pub mod apk;
+pub mod composer;
 pub mod dpkg;
+pub mod maven;
+pub mod nuget;
+pub mod pep440;
 pub mod rpm;
+pub mod rubygems;
+pub mod semver;
 
 /// Why a version string could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -62,6 +70,18 @@ pub enum Scheme {
     ApkV2,
     /// RPM packages (`[epoch:]version[-release]`), ordered as rpm.
     Rpm,
+    /// SemVer 2.0 (npm, crates.io, Go, Pub, Hex, Swift), leniently parsed; see [`semver`].
+    Semver,
+    /// PyPI: PEP 440, with legacy versions below all others; see [`pep440`].
+    Pep440,
+    /// Maven's `ComparableVersion`; see [`maven`].
+    Maven,
+    /// RubyGems' `Gem::Version`; see [`rubygems`].
+    RubyGems,
+    /// NuGet (four numeric parts, case-insensitive release labels); see [`nuget`].
+    NuGet,
+    /// Packagist/Composer (PHP `version_compare`); see [`composer`].
+    Composer,
 }
 
 /// Compares two versions under the given scheme.
@@ -71,7 +91,55 @@ pub fn compare(scheme: Scheme, a: &str, b: &str) -> Ordering {
         Scheme::Apk => apk::compare(a, b),
         Scheme::ApkV2 => apk::compare_v2(a, b),
         Scheme::Rpm => rpm::compare_evr(a, b),
+        Scheme::Semver => semver::compare(a, b),
+        Scheme::Pep440 => pep440::compare(a, b),
+        Scheme::Maven => maven::compare(a, b),
+        Scheme::RubyGems => rubygems::compare(a, b),
+        Scheme::NuGet => nuget::compare(a, b),
+        Scheme::Composer => composer::compare(a, b),
     }
+}
+
+/// The version order of a Tollgate namespace (advisory ecosystem) name: the language ones
+/// (`pip`, `npm`, `cargo`, `go`, `pub`, `hex`, `swift`, `maven`, `rubygems`, `nuget`, `packagist`)
+/// and the OS families (`debian`, `ubuntu`, `alpine`, the rpm distributions). Case-insensitive.
+///
+/// Alpine maps to [`Scheme::Apk`] (apk-tools 3); callers wanting apk-tools 2 pick
+/// [`Scheme::ApkV2`] themselves.
+pub fn scheme_for_ecosystem(eco: &str) -> Option<Scheme> {
+    Some(match eco.trim().to_ascii_lowercase().as_str() {
+        "pip" | "pypi" => Scheme::Pep440,
+        "npm" | "cargo" | "crates.io" | "go" | "pub" | "hex" | "swift" => Scheme::Semver,
+        "maven" => Scheme::Maven,
+        "rubygems" => Scheme::RubyGems,
+        "nuget" => Scheme::NuGet,
+        "packagist" | "composer" => Scheme::Composer,
+        "debian" | "ubuntu" => Scheme::Dpkg,
+        "alpine" | "wolfi" | "chainguard" => Scheme::Apk,
+        "redhat"
+        | "centos"
+        | "rocky"
+        | "alma"
+        | "almalinux"
+        | "oracle"
+        | "fedora"
+        | "amazon"
+        | "cbl-mariner"
+        | "azurelinux"
+        | "photon"
+        | "opensuse.leap"
+        | "opensuse.tumbleweed"
+        | "suse linux enterprise server"
+        | "rpm" => Scheme::Rpm,
+        _ => return None,
+    })
+}
+
+/// Compares two unsigned decimal digit strings by value (leading zeros ignored, any length).
+pub(crate) fn num_cmp(a: &str, b: &str) -> Ordering {
+    let a = a.trim_start_matches('0');
+    let b = b.trim_start_matches('0');
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 /// The bytes a C tool would see: the native tools take C strings, so a NUL ends the input.

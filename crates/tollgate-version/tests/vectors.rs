@@ -3,7 +3,9 @@
 use std::cmp::Ordering;
 use std::path::PathBuf;
 
-use tollgate_version::{apk, dpkg, rpm};
+use tollgate_version::{
+    apk, composer, dpkg, maven, nuget, pep440, rpm, rubygems, scheme_for_ecosystem, semver, Scheme,
+};
 
 fn read(rel: &str) -> String {
     let path: PathBuf = [
@@ -400,4 +402,243 @@ fn rpm_rpmvercmp_at() {
     }
     eprintln!("{file}: {disabled} of the cases are rpm's `dnl`-disabled oddity cases");
     t.finish();
+}
+
+// ---- language ecosystems: osv-scalibr's files, every case both ways ----
+
+#[test]
+fn osv_semver() {
+    run_osv("osv-scalibr/semver-versions.txt", semver::compare);
+}
+
+/// Pub's own file: SemVer, except that Pub orders build metadata (`1.0.0+build` > `1.0.0`),
+/// which OSV's SEMVER type ignores. Only the cases that do not depend on build order are run.
+#[test]
+fn osv_pub_without_build_order() {
+    let mut t = Tally::new("osv-scalibr/pub-versions.txt");
+    let mut skipped = 0;
+    for (n, line, p, want) in osv_cases("osv-scalibr/pub-versions.txt") {
+        if p[0].contains('+') || p[2].contains('+') {
+            skipped += 1;
+            continue;
+        }
+        t.check(agrees(semver::compare, &p, want), || {
+            format!("line {n}: {line}")
+        });
+    }
+    eprintln!("osv-scalibr/pub-versions.txt: {skipped} build-metadata cases not run");
+    t.finish();
+}
+
+#[test]
+fn osv_pypi() {
+    run_osv("osv-scalibr/pypi-versions.txt", pep440::compare);
+}
+
+#[test]
+fn osv_pypi_generated() {
+    run_osv("osv-scalibr/pypi-versions-generated.txt", pep440::compare);
+}
+
+/// Runs an osv-scalibr file in which some lines disagree with the native tool: each pinned line
+/// (number, exact text, native order of its left version against its right one) must give the
+/// native order instead of the file's, and every other line must pass as written.
+fn run_osv_pinned(
+    file: &'static str,
+    cmp: fn(&str, &str) -> Ordering,
+    pins: &[(usize, &str, Ordering)],
+) {
+    let mut t = Tally::new(file);
+    let mut seen = 0;
+    for (n, line, p, want) in osv_cases(file) {
+        let want = match pins.iter().find(|pin| pin.0 == n) {
+            Some(&(_, text, native)) => {
+                assert_eq!(line, text, "{file} line {n} changed; re-check the pin");
+                seen += 1;
+                eprintln!(
+                    "{file} line {n}: `{line}` pinned to the native `{} {} {}`",
+                    p[0],
+                    sym(native),
+                    p[2]
+                );
+                native
+            }
+            None => want,
+        };
+        t.check(agrees(cmp, &p, want), || format!("line {n}: {line}"));
+    }
+    assert_eq!(seen, pins.len(), "{file}: a pinned line was not found");
+    t.finish();
+}
+
+/// Line 100 is an example from the Maven POM reference's description of the version order
+/// ("1-sp-1" < "1-ga-1" = "1-1"), but `ComparableVersion` does not implement it: `1-ga-1` parses
+/// as `[1, [[1]]]` (the `ga` is dropped, the sub-list after it kept) and `1-1` as `[1, [1]]`, and
+/// a list sorts below a number, so `1-ga-1` < `1-1` (checked with maven-artifact 3.8.7's own
+/// `ComparableVersion` main; the parse is the same in 3.8.6).
+#[test]
+fn osv_maven() {
+    run_osv_pinned(
+        "osv-scalibr/maven-versions.txt",
+        maven::compare,
+        &[(100, "1-1 = 1-ga-1", Ordering::Greater)],
+    );
+}
+
+#[test]
+fn osv_maven_generated() {
+    run_osv("osv-scalibr/maven-versions-generated.txt", maven::compare);
+}
+
+/// The generated Maven file was labelled by maven-artifact 3.8.6; 3.8.7 (MNG-7644) orders 18 of its
+/// lines differently (checked with 3.8.7's `ComparableVersion`), and `compare_387` agrees.
+#[test]
+fn osv_maven_generated_under_387() {
+    let file = "osv-scalibr/maven-versions-generated.txt";
+    let differ: Vec<String> = osv_cases(file)
+        .into_iter()
+        .filter(|(_, _, p, want)| !agrees(maven::compare_387, p, *want))
+        .map(|(n, line, _, _)| format!("{n}: {line}"))
+        .collect();
+    eprintln!(
+        "{file}: {} lines ordered differently by 3.8.7",
+        differ.len()
+    );
+    for d in &differ {
+        eprintln!("  {d}");
+    }
+    assert_eq!(differ.len(), 18);
+}
+
+#[test]
+fn osv_nuget() {
+    run_osv("osv-scalibr/nuget-versions.txt", nuget::compare);
+}
+
+/// Lines 94 and 96 treat `#` as a number placeholder, as osv-scalibr's own code does, but PHP's
+/// `version_compare` canonicalises `#` inside a version to `.`: `1.2.3.#` is `1.2.3.`, which PHP
+/// (8.2, checked) puts below both `1.2.3` and `1.2.3.1` (`-1` one way, `1` the other). Line 95
+/// (`1.2.3.# = 1.2.3.#`) passes here although PHP answers `-1` both ways; see `composer`'s docs.
+#[test]
+fn osv_packagist() {
+    run_osv_pinned(
+        "osv-scalibr/packagist-versions.txt",
+        composer::compare,
+        &[
+            (94, "1.2.3.# = 1.2.3", Ordering::Less),
+            (96, "1.2.3.# = 1.2.3.1", Ordering::Less),
+        ],
+    );
+}
+
+#[test]
+fn osv_packagist_generated() {
+    run_osv(
+        "osv-scalibr/packagist-versions-generated.txt",
+        composer::compare,
+    );
+}
+
+#[test]
+fn osv_rubygems() {
+    run_osv("osv-scalibr/rubygems-versions.txt", rubygems::compare);
+}
+
+#[test]
+fn osv_rubygems_generated() {
+    run_osv(
+        "osv-scalibr/rubygems-versions-generated.txt",
+        rubygems::compare,
+    );
+}
+
+/// The same files through `scheme_for_ecosystem` and `compare`, as the matcher will call them.
+#[test]
+fn osv_files_through_ecosystem_names() {
+    let files: [(&str, &str); 8] = [
+        ("npm", "osv-scalibr/semver-versions.txt"),
+        ("cargo", "osv-scalibr/semver-versions.txt"),
+        ("go", "osv-scalibr/semver-versions.txt"),
+        ("pip", "osv-scalibr/pypi-versions.txt"),
+        ("maven", "osv-scalibr/maven-versions-generated.txt"),
+        ("nuget", "osv-scalibr/nuget-versions.txt"),
+        ("packagist", "osv-scalibr/packagist-versions-generated.txt"),
+        ("rubygems", "osv-scalibr/rubygems-versions.txt"),
+    ];
+    for (eco, file) in files {
+        let scheme = scheme_for_ecosystem(eco).unwrap_or_else(|| panic!("no scheme for {eco}"));
+        for (n, line, p, want) in osv_cases(file) {
+            let got = tollgate_version::compare(scheme, &p[0], &p[2]);
+            assert_eq!(got, want, "{eco} via {scheme:?}, {file} line {n}: {line}");
+        }
+    }
+    assert_eq!(scheme_for_ecosystem("debian"), Some(Scheme::Dpkg));
+    assert_eq!(scheme_for_ecosystem("alpine"), Some(Scheme::Apk));
+    assert_eq!(scheme_for_ecosystem("rocky"), Some(Scheme::Rpm));
+    assert_eq!(scheme_for_ecosystem("hex"), Some(Scheme::Semver));
+    assert_eq!(scheme_for_ecosystem("nonsense"), None);
+}
+
+// ---- pairs labelled by the native implementations (see the README for how) ----
+
+/// `a<TAB>b<TAB>op` lines, checked both ways.
+fn run_oracle_tsv(file: &'static str, cmp: fn(&str, &str) -> Ordering) {
+    let text = read(file);
+    let mut t = Tally::new(file);
+    for (n, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let p: Vec<&str> = line.split('\t').collect();
+        assert_eq!(p.len(), 3, "{file} line {}: malformed {line:?}", n + 1);
+        let want = match p[2] {
+            "<" => Ordering::Less,
+            "=" => Ordering::Equal,
+            ">" => Ordering::Greater,
+            op => panic!("{file} line {}: unknown operator {op}", n + 1),
+        };
+        let (fwd, rev) = (cmp(p[0], p[1]), cmp(p[1], p[0]));
+        t.check(fwd == want && rev == want.reverse(), || {
+            format!(
+                "line {}: {:?} {} {:?}  (got {} forward, {} reversed)",
+                n + 1,
+                p[0],
+                p[2],
+                p[1],
+                sym(fwd),
+                sym(rev)
+            )
+        });
+    }
+    t.finish();
+}
+
+#[test]
+fn maven_oracle_pairs() {
+    run_oracle_tsv("maven_oracle_pairs.tsv", maven::compare_387);
+}
+
+#[test]
+fn packagist_oracle_pairs() {
+    run_oracle_tsv("packagist_oracle_pairs.tsv", composer::compare);
+}
+
+#[test]
+fn rubygems_oracle_pairs() {
+    run_oracle_tsv("rubygems_oracle_pairs.tsv", rubygems::compare);
+}
+
+#[test]
+fn pypi_oracle_pairs() {
+    run_oracle_tsv("pypi_oracle_pairs.tsv", pep440::compare);
+}
+
+#[test]
+fn semver_npm_oracle_pairs() {
+    run_oracle_tsv("semver_npm_oracle_pairs.tsv", semver::compare);
+}
+
+#[test]
+fn semver_go_oracle_pairs() {
+    run_oracle_tsv("semver_go_oracle_pairs.tsv", semver::compare);
 }

@@ -32,9 +32,14 @@ fn octal(field: &mut [u8], v: u64) {
 
 /// A ustar header with any name (no checks: `..`, absolute, whatever the test needs).
 pub fn header(name: &[u8], typeflag: u8, size: u64, link: &[u8]) -> [u8; 512] {
+    header_mode(name, typeflag, size, link, 0o644)
+}
+
+/// [`header`] with the given mode field.
+pub fn header_mode(name: &[u8], typeflag: u8, size: u64, link: &[u8], mode: u64) -> [u8; 512] {
     let mut h = [0u8; 512];
     h[..name.len()].copy_from_slice(name);
-    octal(&mut h[100..108], 0o644);
+    octal(&mut h[100..108], mode);
     octal(&mut h[108..116], 0);
     octal(&mut h[116..124], 0);
     if size < 8 << 30 {
@@ -73,6 +78,30 @@ impl Tar {
             .extend_from_slice(&header(name.as_bytes(), b'0', data.len() as u64, b""));
         self.0.extend_from_slice(data);
         self.pad();
+        self
+    }
+    /// A regular file with the given mode field.
+    pub fn file_mode(mut self, name: &str, mode: u64, data: &[u8]) -> Self {
+        self.0.extend_from_slice(&header_mode(
+            name.as_bytes(),
+            b'0',
+            data.len() as u64,
+            b"",
+            mode,
+        ));
+        self.0.extend_from_slice(data);
+        self.pad();
+        self
+    }
+    /// A hardlink with the given mode field.
+    pub fn hardlink_mode(mut self, name: &str, mode: u64, target: &str) -> Self {
+        self.0.extend_from_slice(&header_mode(
+            name.as_bytes(),
+            b'1',
+            0,
+            target.as_bytes(),
+            mode,
+        ));
         self
     }
     pub fn dir(mut self, name: &str) -> Self {
@@ -262,7 +291,7 @@ pub fn tagged(mut desc: serde_json::Value, tag: &str) -> serde_json::Value {
 }
 
 /// All wanted.
-pub fn all(_: &str) -> bool {
+pub fn all(_: &tollgate_image::FileMeta) -> bool {
     true
 }
 
@@ -270,6 +299,6 @@ pub fn file<'a>(files: &'a tollgate_image::LayerFiles, path: &str) -> Option<&'a
     files
         .files
         .iter()
-        .find(|(p, _)| p == path)
-        .map(|(_, d)| d.as_slice())
+        .find(|f| f.path == path)
+        .map(|f| f.content.as_slice())
 }
