@@ -235,7 +235,10 @@ mod tests {
             .unwrap();
         assert_eq!(
             r.system_files,
-            ["usr", "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA"]
+            [
+                "usr",
+                "usr/lib/python3/dist-packages/six-1.16.0.dist-info/METADATA"
+            ]
         );
         assert!(DpkgAnalyzer.required("var/lib/dpkg/info/libc6:amd64.list"));
         assert!(!DpkgAnalyzer.required("var/lib/dpkg/info/libc6.md5sums"));

@@ -14,14 +14,81 @@ pub mod rpm;
 pub mod types;
 pub use types::*;
 
+/// What is scanned decides which analyzers run, as in Trivy: images and root filesystems
+/// are read for installed packages and binaries, source trees (`fs`) for lockfiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanMode {
+    /// A container image.
+    Image,
+    /// An extracted root filesystem.
+    Rootfs,
+    /// A source tree or any directory (`tollgate fs`).
+    Filesystem,
+}
+
+/// Lockfile types: read by `fs`, not in images (Trivy's `TypeLockfiles`).
+pub const LOCKFILE_KINDS: &[&str] = &[
+    "bundler",
+    "npm",
+    "yarn",
+    "pnpm",
+    "bun",
+    "pip",
+    "pipenv",
+    "poetry",
+    "uv",
+    "gomod",
+    "pom",
+    "gradle",
+    "conan",
+    "sbt",
+    "cocoapods",
+    "swift",
+    "pub",
+    "mix",
+    "composer",
+];
+
+/// Installed-package and binary types: read in images, not by `fs` (Trivy's
+/// `TypeIndividualPkgs`), and the OS package databases.
+pub const INSTALLED_KINDS: &[&str] = &[
+    "gemspec",
+    "node-pkg",
+    "conda-pkg",
+    "python-pkg",
+    "gobinary",
+    "jar",
+    "rustbinary",
+    "composer-vendor",
+    "os",
+    "apk",
+    "dpkg",
+    "rpm",
+];
+
+/// The analyzers for a scan mode.
+pub fn analyzers_for(mode: ScanMode) -> Vec<Box<dyn Analyzer>> {
+    default_analyzers()
+        .into_iter()
+        .filter(|a| match mode {
+            ScanMode::Image | ScanMode::Rootfs => !LOCKFILE_KINDS.contains(&a.name()),
+            ScanMode::Filesystem => !INSTALLED_KINDS.contains(&a.name()),
+        })
+        .collect()
+}
+
 /// The analyzers a scan runs by default.
 pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
-    vec![
+    let mut v: Vec<Box<dyn Analyzer>> = vec![
         Box::new(os::OsAnalyzer),
         Box::new(apk::ApkAnalyzer),
         Box::new(dpkg::DpkgAnalyzer),
         Box::new(rpm::RpmAnalyzer),
-    ]
+    ];
+    v.extend(lang::python::analyzers());
+    v.extend(lang::ruby::analyzers());
+    v.extend(lang::php::analyzers());
+    v
 }
 
 /// One file-format plugin.

@@ -19,8 +19,10 @@ struct Cli {
 enum Command {
     /// Scan a container image (docker-archive tarball or OCI layout).
     Image(ImageArgs),
-    /// Scan an extracted root filesystem.
+    /// Scan an extracted root filesystem (installed packages and binaries).
     Rootfs(RootfsArgs),
+    /// Scan a source tree or any directory for lockfiles.
+    Fs(RootfsArgs),
     /// Build or inspect the advisory DB.
     Db {
         #[command(subcommand)]
@@ -91,6 +93,15 @@ pub(crate) struct ScanArgs {
     /// Package types to report: `os`, `library` (language packages), or both (default).
     #[arg(long, value_delimiter = ',', default_values_t = vec!["os".to_string(), "library".to_string()])]
     pub pkg_types: Vec<String>,
+    /// Report development dependencies of lockfiles too.
+    #[arg(long)]
+    pub include_dev_deps: bool,
+    /// Directories to skip (globs over paths in the image: `/usr/lib/python3`, `**/node_modules`).
+    #[arg(long, value_delimiter = ',')]
+    pub skip_dirs: Vec<String>,
+    /// Files to skip (globs: `app/requirements.txt`, `**/*.jar`).
+    #[arg(long, value_delimiter = ',')]
+    pub skip_files: Vec<String>,
     /// Accepted for Trivy compatibility: tollgate never updates the DB during a scan.
     #[arg(long)]
     pub skip_db_update: bool,
@@ -113,7 +124,7 @@ struct ImageArgs {
 
 #[derive(Args)]
 struct RootfsArgs {
-    /// Root filesystem directory.
+    /// Directory to scan.
     path: PathBuf,
     #[command(flatten)]
     scan: ScanArgs,
@@ -155,7 +166,8 @@ fn run(cli: Cli) -> Result<u8> {
             };
             scan::run_image(&input, &a.scan)
         }
-        Command::Rootfs(a) => scan::run_rootfs(&a.path, &a.scan),
+        Command::Rootfs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Rootfs),
+        Command::Fs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Filesystem),
         Command::Db { command } => match command {
             DbCommand::Build(a) => db_build(&a),
             DbCommand::Info { db, cache_dir } => {

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use tollgate_analyze::ScanMode;
 use tollgate_db::{store::Db, DataSource, Severity, VulnDetail};
 use tollgate_match::{policy::IgnoreFile, policy::Policy, AdvisorySource};
 use tollgate_report::{LayerMeta, Metadata, Report, TargetResult};
@@ -52,14 +53,16 @@ pub(crate) fn run_image(input: &str, a: &ScanArgs) -> Result<u8> {
         ..Default::default()
     };
     let source = tollgate_image::open_with(input, &opts)?;
-    run(source.as_ref(), input, "container_image", a, &cache)
+    let kind = "container_image";
+    run(source.as_ref(), input, kind, a, &cache, ScanMode::Image)
 }
 
-/// `tollgate rootfs DIR`.
-pub(crate) fn run_rootfs(dir: &Path, a: &ScanArgs) -> Result<u8> {
+/// `tollgate rootfs DIR` and `tollgate fs DIR`.
+pub(crate) fn run_dir(dir: &Path, a: &ScanArgs, mode: ScanMode) -> Result<u8> {
     let cache = cache_dir(a.cache_dir.as_deref())?;
     let source = tollgate_image::open_rootfs(dir)?;
-    run(&source, &dir.display().to_string(), "filesystem", a, &cache)
+    let name = dir.display().to_string();
+    run(&source, &name, "filesystem", a, &cache, mode)
 }
 
 fn today() -> (i32, u8, u8, String) {
@@ -79,6 +82,7 @@ fn run(
     artifact_type: &str,
     a: &ScanArgs,
     cache: &Path,
+    mode: ScanMode,
 ) -> Result<u8> {
     let log = Log { quiet: a.quiet };
     let (y, m, d, today_s) = today();
@@ -99,7 +103,9 @@ fn run(
     let db = Db::open(&dbdir)?;
     check_db_age(&db, &log);
 
-    let analyzers = tollgate_analyze::default_analyzers();
+    let filter =
+        tollgate_scan::PathFilter::new(&a.skip_dirs, &a.skip_files).map_err(anyhow::Error::msg)?;
+    let analyzers = tollgate_analyze::analyzers_for(mode);
     let layer_cache = if a.no_cache {
         None
     } else {
@@ -115,7 +121,7 @@ fn run(
         }
     };
     let started = std::time::Instant::now();
-    let (inv, stats) = tollgate_scan::scan(
+    let (mut inv, stats) = tollgate_scan::scan(
         source,
         &analyzers,
         layer_cache.as_ref(),
@@ -129,6 +135,14 @@ fn run(
         inv.packages.len(),
         started.elapsed().as_secs_f64()
     ));
+    filter.apply(&mut inv);
+    if !a.include_dev_deps {
+        // Trivy's default: development-only dependencies are not shipped, so not reported.
+        for app in &mut inv.applications {
+            app.packages.retain(|p| !p.package.dev);
+        }
+        inv.applications.retain(|app| !app.packages.is_empty());
+    }
     for w in &inv.warnings {
         log.warn(w);
     }

@@ -433,3 +433,74 @@ fn origin_layer(p: &Package, layers: &[LayerResult]) -> LayerId {
 
 #[cfg(test)]
 mod tests;
+
+/// `--skip-dirs` / `--skip-files`: glob patterns over paths relative to the image root.
+#[derive(Debug, Clone, Default)]
+pub struct PathFilter {
+    dirs: Option<globset::GlobSet>,
+    files: Option<globset::GlobSet>,
+}
+
+fn glob_set(patterns: &[String], what: &str) -> Result<Option<globset::GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        let norm = p
+            .trim_start_matches("./")
+            .trim_start_matches('/')
+            .trim_end_matches('/');
+        let g = globset::GlobBuilder::new(norm)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("{what} {p:?}: not a valid glob: {e}"))?;
+        b.add(g);
+    }
+    b.build().map(Some).map_err(|e| format!("{what}: {e}"))
+}
+
+impl PathFilter {
+    /// Builds a filter from Trivy-style patterns (`/usr/lib`, `**/node_modules`, `app/*.lock`).
+    pub fn new(skip_dirs: &[String], skip_files: &[String]) -> Result<PathFilter, String> {
+        Ok(PathFilter {
+            dirs: glob_set(skip_dirs, "--skip-dirs")?,
+            files: glob_set(skip_files, "--skip-files")?,
+        })
+    }
+
+    /// Whether a file path is skipped (it matches a file pattern or lies under a skipped dir).
+    pub fn skipped(&self, path: &str) -> bool {
+        if path.is_empty() {
+            return false;
+        }
+        if self.files.as_ref().is_some_and(|f| f.is_match(path)) {
+            return true;
+        }
+        let Some(dirs) = &self.dirs else {
+            return false;
+        };
+        let mut end = 0;
+        while let Some(i) = path[end..].find('/') {
+            end += i;
+            if dirs.is_match(&path[..end]) {
+                return true;
+            }
+            end += 1;
+        }
+        false
+    }
+
+    /// Drops what the filter skips from an inventory.
+    pub fn apply(&self, inv: &mut Inventory) {
+        if self.dirs.is_none() && self.files.is_none() {
+            return;
+        }
+        inv.packages.retain(|p| !self.skipped(&p.file_path));
+        inv.applications.retain(|a| !self.skipped(&a.file_path));
+        for a in &mut inv.applications {
+            a.packages.retain(|p| !self.skipped(&p.package.file_path));
+        }
+        inv.applications.retain(|a| !a.packages.is_empty());
+    }
+}

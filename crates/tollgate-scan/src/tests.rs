@@ -292,3 +292,21 @@ fn lockfile_rewritten_in_upper_layer_keeps_origin_of_unchanged_packages() {
     wh.whiteouts = vec!["app".into()];
     assert!(merge(&[base, wh]).applications.is_empty());
 }
+
+#[test]
+fn skip_dirs_and_files() {
+    let f = PathFilter::new(
+        &["/usr/lib/python3".into(), "**/node_modules".into()],
+        &["app/requirements.txt".into()],
+    )
+    .unwrap();
+    assert!(f.skipped("usr/lib/python3/dist-packages/six.dist-info/METADATA"));
+    assert!(f.skipped("srv/web/node_modules/lodash/package.json"));
+    assert!(f.skipped("app/requirements.txt"));
+    assert!(!f.skipped("usr/lib/python3.11/x/METADATA"));
+    assert!(!f.skipped("app/other/requirements.txt"));
+    assert!(!f.skipped("var/lib/dpkg/status"));
+    assert!(PathFilter::new(&["a[".into()], &[])
+        .unwrap_err()
+        .contains("--skip-dirs"));
+}

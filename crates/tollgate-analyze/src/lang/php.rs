@@ -1,1 +1,297 @@
-//! php packages.
+//! PHP packages: `composer.lock` (Trivy's `composer`) and Composer's installed-packages
+//! file `vendor/composer/installed.json` (Trivy's `composer-vendor`), as Trivy 0.76 lists
+//! them (checked against its own testdata in `tests/lang_php.rs`).
+//! `packages-dev` entries are returned with `dev = true`; as in Trivy, the scan drops them
+//! unless asked to include dev dependencies.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+
+/// Larger files are refused: real lockfiles are far smaller.
+const MAX_FILE: usize = 64 << 20;
+
+/// All PHP analyzers.
+pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
+    vec![Box::new(ComposerAnalyzer), Box::new(ComposerVendorAnalyzer)]
+}
+
+fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a str, AnalyzeError> {
+    if content.len() > MAX_FILE {
+        return Err(AnalyzeError::new(
+            path,
+            format!(
+                "{what} is {} bytes, more than the {MAX_FILE}-byte limit",
+                content.len()
+            ),
+        ));
+    }
+    let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
+    std::str::from_utf8(content)
+        .map_err(|e| AnalyzeError::new(path, format!("{what} is not UTF-8 text: {e}")))
+}
+
+#[derive(Deserialize)]
+struct Lock {
+    #[serde(default)]
+    packages: Vec<LockPkg>,
+    #[serde(default, rename = "packages-dev")]
+    packages_dev: Vec<LockPkg>,
+}
+
+#[derive(Deserialize)]
+struct LockPkg {
+    name: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    license: Licenses,
+    #[serde(default)]
+    require: HashMap<String, serde_json::Value>,
+}
+
+/// Composer writes `license` as a list; a few old files have a single string.
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum Licenses {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Licenses {
+    fn to_vec(&self) -> Vec<String> {
+        match self {
+            Licenses::None => Vec::new(),
+            Licenses::One(s) => split_licenses(s),
+            Licenses::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// Splits `MIT or BSD-2-Clause` / `A, B` into names, like Trivy's `licensing.SplitLicenses`
+/// (separator `(,?[_ ]+(?:or|and)[_ ]+)|(,[ ]*)`; a part starting with `ver`/`version` is
+/// glued back to the previous one).
+pub fn split_licenses(s: &str) -> Vec<String> {
+    let b = s.as_bytes();
+    let sep_at = |i: usize| -> Option<usize> {
+        // alternative 1: ,?[_ ]+(or|and)[_ ]+
+        let mut j = i;
+        if b.get(j) == Some(&b',') {
+            j += 1;
+        }
+        let k = j;
+        while matches!(b.get(j), Some(b'_' | b' ')) {
+            j += 1;
+        }
+        if j > k {
+            for w in [&b"or"[..], &b"and"[..]] {
+                if b[j..].starts_with(w) {
+                    let mut e = j + w.len();
+                    let f = e;
+                    while matches!(b.get(e), Some(b'_' | b' ')) {
+                        e += 1;
+                    }
+                    if e > f {
+                        return Some(e);
+                    }
+                }
+            }
+        }
+        // alternative 2: ,[ ]*
+        if b.get(i) == Some(&b',') {
+            let mut e = i + 1;
+            while b.get(e) == Some(&b' ') {
+                e += 1;
+            }
+            return Some(e);
+        }
+        None
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        match sep_at(i) {
+            Some(end) => {
+                parts.push(&s[start..i]);
+                start = end;
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    if s.is_empty() {
+        return Vec::new();
+    }
+    parts.push(&s[start..]);
+    let mut out: Vec<String> = Vec::new();
+    for p in parts {
+        let first = p.split(' ').next().unwrap_or("").to_ascii_lowercase();
+        match out.last_mut() {
+            Some(last) if first == "ver" || first == "version" => {
+                last.push_str(", ");
+                last.push_str(p);
+            }
+            _ => out.push(p.to_string()),
+        }
+    }
+    out
+}
+
+/// Turns locked packages into [`Package`]s with `depends_on` resolved to `name@version`.
+fn to_packages(prod: &[LockPkg], dev: &[LockPkg]) -> Vec<Package> {
+    let ids: HashMap<String, String> = prod
+        .iter()
+        .chain(dev)
+        .map(|p| {
+            (
+                p.name.to_ascii_lowercase(),
+                format!("{}@{}", p.name, p.version),
+            )
+        })
+        .collect();
+    let one = |p: &LockPkg, is_dev: bool| {
+        let mut deps: Vec<String> = p
+            .require
+            .keys()
+            .filter_map(|n| ids.get(&n.to_ascii_lowercase()).cloned())
+            .collect();
+        deps.sort();
+        deps.dedup();
+        Package {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            licenses: p.license.to_vec(),
+            depends_on: deps,
+            dev: is_dev,
+            ..Default::default()
+        }
+    };
+    prod.iter()
+        .map(|p| one(p, false))
+        .chain(dev.iter().map(|p| one(p, true)))
+        .collect()
+}
+
+fn app(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
+    AnalysisResult {
+        applications: vec![Application {
+            kind: kind.to_string(),
+            file_path: path.to_string(),
+            packages,
+        }],
+        ..Default::default()
+    }
+}
+
+// ---------------------------------------------------------------- composer
+
+/// `composer.lock` (Trivy's `composer`). With the sibling `composer.json`, use
+/// [`composer_with_json`] to get direct/indirect as Trivy does.
+pub struct ComposerAnalyzer;
+
+impl Analyzer for ComposerAnalyzer {
+    fn name(&self) -> &'static str {
+        "composer"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn required(&self, path: &str) -> bool {
+        path.rsplit('/').next() == Some("composer.lock")
+    }
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
+        composer_with_json(path, content, None)
+    }
+}
+
+/// Parses `composer.lock` and, when given, its `composer.json`: packages named in
+/// `require` / `require-dev` are `direct`, the others `indirect`. An unreadable
+/// composer.json is ignored, as Trivy does.
+pub fn composer_with_json(
+    path: &str,
+    lock: &[u8],
+    composer_json: Option<&[u8]>,
+) -> Result<AnalysisResult, AnalyzeError> {
+    let t = text(path, lock, "composer.lock")?;
+    let lock: Lock = serde_json::from_str(t)
+        .map_err(|e| AnalyzeError::new(path, format!("composer.lock is not valid: {e}")))?;
+    let mut packages = to_packages(&lock.packages, &lock.packages_dev);
+    if let Some(direct) = composer_json.and_then(direct_deps) {
+        for p in &mut packages {
+            p.relationship = if direct.contains(&p.name.to_ascii_lowercase()) {
+                "direct"
+            } else {
+                "indirect"
+            }
+            .into();
+        }
+    }
+    Ok(app("composer", path, packages))
+}
+
+/// Lower-cased names in `require` and `require-dev` of a composer.json.
+fn direct_deps(b: &[u8]) -> Option<HashSet<String>> {
+    #[derive(Deserialize)]
+    struct ComposerJson {
+        #[serde(default)]
+        require: HashMap<String, serde_json::Value>,
+        #[serde(default, rename = "require-dev")]
+        require_dev: HashMap<String, serde_json::Value>,
+    }
+    let j: ComposerJson = serde_json::from_slice(b).ok()?;
+    Some(
+        j.require
+            .keys()
+            .chain(j.require_dev.keys())
+            .map(|k| k.to_ascii_lowercase())
+            .collect(),
+    )
+}
+
+// ---------------------------------------------------------------- composer-vendor
+
+/// `vendor/composer/installed.json` (Trivy's `composer-vendor`): Composer 2's
+/// `{"packages": [...]}` or Composer 1's top-level array.
+pub struct ComposerVendorAnalyzer;
+
+impl Analyzer for ComposerVendorAnalyzer {
+    fn name(&self) -> &'static str {
+        "composer-vendor"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn required(&self, path: &str) -> bool {
+        path.ends_with("vendor/composer/installed.json")
+    }
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Installed {
+            V2 { packages: Vec<LockPkg> },
+            V1(Vec<LockPkg>),
+        }
+        let t = text(path, content, "installed.json")?;
+        let pkgs = match serde_json::from_str::<Installed>(t) {
+            Ok(Installed::V2 { packages }) | Ok(Installed::V1(packages)) => packages,
+            Err(_) => {
+                // Untagged errors say nothing useful; report the JSON error itself.
+                let why = serde_json::from_str::<serde_json::Value>(t)
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| {
+                        "neither {\"packages\": [...]} nor a list of packages".into()
+                    });
+                return Err(AnalyzeError::new(
+                    path,
+                    format!("installed.json is not valid: {why}"),
+                ));
+            }
+        };
+        Ok(app("composer-vendor", path, to_packages(&pkgs, &[])))
+    }
+}
