@@ -88,6 +88,9 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
     v.extend(lang::python::analyzers());
     v.extend(lang::ruby::analyzers());
     v.extend(lang::php::analyzers());
+    v.extend(lang::golang::analyzers());
+    v.extend(lang::rust::analyzers());
+    v.extend(lang::java::analyzers());
     v
 }
 

@@ -62,28 +62,6 @@ pub struct MatchResult {
     pub warnings: Vec<String>,
 }
 
-/// The version order and namespace of an OS family.
-fn family_scheme(family: &str) -> Option<Scheme> {
-    Some(match family {
-        "alpine" | "wolfi" | "chainguard" => Scheme::Apk,
-        "debian" | "ubuntu" => Scheme::Dpkg,
-        "redhat"
-        | "centos"
-        | "rocky"
-        | "alma"
-        | "oracle"
-        | "fedora"
-        | "amazon"
-        | "cbl-mariner"
-        | "azurelinux"
-        | "photon"
-        | "opensuse.leap"
-        | "opensuse.tumbleweed"
-        | "suse linux enterprise server" => Scheme::Rpm,
-        _ => return None,
-    })
-}
-
 /// The DB namespace for an OS: `alpine 3.10`, `debian 12`, `ubuntu 22.04`, `rocky 8`.
 pub fn namespace(os: &OsInfo, repository_release: Option<&str>) -> (String, Vec<String>) {
     let mut warnings = Vec::new();
@@ -219,6 +197,56 @@ fn fold(scheme: Scheme, advs: Vec<Advisory>) -> Vec<Advisory> {
     by_id.into_values().collect()
 }
 
+/// Builds findings, caching vulnerability details across packages.
+struct Findings<'a> {
+    db: &'a dyn AdvisorySource,
+    details: BTreeMap<String, VulnDetail>,
+}
+
+impl<'a> Findings<'a> {
+    fn new(db: &'a dyn AdvisorySource) -> Self {
+        Findings {
+            db,
+            details: BTreeMap::new(),
+        }
+    }
+
+    /// One finding of `adv` on the installed package `ip`, shown at `installed_version`.
+    fn make(
+        &mut self,
+        adv: &Advisory,
+        ip: &InstalledPackage,
+        installed_version: String,
+        status: Status,
+    ) -> Result<Finding, String> {
+        if !self.details.contains_key(&adv.vuln_id) {
+            let d = self.db.detail(&adv.vuln_id)?.unwrap_or_else(|| VulnDetail {
+                id: adv.vuln_id.clone(),
+                ..Default::default()
+            });
+            self.details.insert(adv.vuln_id.clone(), d);
+        }
+        let detail = self.details[&adv.vuln_id].clone();
+        let data_source = self.db.data_source(&adv.source);
+        let (severity, severity_source) = pick_severity(adv, data_source.as_ref(), &detail);
+        let p = &ip.package;
+        Ok(Finding {
+            vuln_id: adv.vuln_id.clone(),
+            vendor_ids: adv.vendor_ids.clone(),
+            pkg_id: format!("{}@{installed_version}", p.name),
+            installed_version,
+            fixed_version: adv.fixed_version.clone().unwrap_or_default(),
+            status,
+            layer: ip.layer.clone(),
+            severity,
+            severity_source,
+            data_source,
+            package: p.clone(),
+            detail,
+        })
+    }
+}
+
 /// Matches the OS packages of an inventory.
 pub fn match_os(inv: &Inventory, db: &dyn AdvisorySource) -> Result<MatchResult, String> {
     let mut out = MatchResult::default();
@@ -229,7 +257,7 @@ pub fn match_os(inv: &Inventory, db: &dyn AdvisorySource) -> Result<MatchResult,
         }
         return Ok(out);
     };
-    let Some(scheme) = family_scheme(&os.family) else {
+    let Some(scheme) = tollgate_version::scheme_for_ecosystem(&os.family) else {
         out.warnings.push(format!(
             "unsupported OS family {:?}: OS packages are not matched",
             os.family
@@ -240,7 +268,7 @@ pub fn match_os(inv: &Inventory, db: &dyn AdvisorySource) -> Result<MatchResult,
     out.warnings.extend(w);
     let scheme = apk_generation(scheme, &ns);
     out.namespace = ns.clone();
-    let mut details: BTreeMap<String, VulnDetail> = BTreeMap::new();
+    let mut make = Findings::new(db);
     let mut cache: BTreeMap<String, Vec<Advisory>> = BTreeMap::new();
     for ip in &inv.packages {
         let p = &ip.package;
@@ -279,30 +307,8 @@ pub fn match_os(inv: &Inventory, db: &dyn AdvisorySource) -> Result<MatchResult,
             if adv.status == Status::NotAffected || !is_affected(scheme, &installed_cmp, &adv) {
                 continue;
             }
-            if !details.contains_key(&adv.vuln_id) {
-                let d = db.detail(&adv.vuln_id)?.unwrap_or_else(|| VulnDetail {
-                    id: adv.vuln_id.clone(),
-                    ..Default::default()
-                });
-                details.insert(adv.vuln_id.clone(), d);
-            }
-            let detail = details[&adv.vuln_id].clone();
-            let data_source = db.data_source(&adv.source);
-            let (severity, severity_source) = pick_severity(&adv, data_source.as_ref(), &detail);
-            out.findings.push(Finding {
-                vuln_id: adv.vuln_id.clone(),
-                vendor_ids: adv.vendor_ids.clone(),
-                pkg_id: format!("{}@{}", p.name, p.full_version()),
-                installed_version: p.full_version(),
-                fixed_version: adv.fixed_version.clone().unwrap_or_default(),
-                status: adv.status,
-                layer: ip.layer.clone(),
-                severity,
-                severity_source,
-                data_source,
-                package: p.clone(),
-                detail,
-            });
+            out.findings
+                .push(make.make(&adv, ip, p.full_version(), adv.status)?);
         }
     }
     sort_findings(&mut out.findings);
@@ -341,7 +347,7 @@ pub struct AppFindings {
 /// each advisory's ranges in its ecosystem's version order.
 pub fn match_apps(inv: &Inventory, db: &dyn AdvisorySource) -> Result<Vec<AppFindings>, String> {
     let mut out = Vec::new();
-    let mut details: BTreeMap<String, VulnDetail> = BTreeMap::new();
+    let mut make = Findings::new(db);
     for (idx, app) in inv.applications.iter().enumerate() {
         let Some(ns) = lang_namespace(&app.kind) else {
             continue;
@@ -360,35 +366,12 @@ pub fn match_apps(inv: &Inventory, db: &dyn AdvisorySource) -> Result<Vec<AppFin
                 if adv.status == Status::NotAffected || !is_affected(scheme, &p.version, &adv) {
                     continue;
                 }
-                if !details.contains_key(&adv.vuln_id) {
-                    let d = db.detail(&adv.vuln_id)?.unwrap_or_else(|| VulnDetail {
-                        id: adv.vuln_id.clone(),
-                        ..Default::default()
-                    });
-                    details.insert(adv.vuln_id.clone(), d);
-                }
-                let detail = details[&adv.vuln_id].clone();
-                let data_source = db.data_source(&adv.source);
-                let (severity, severity_source) =
-                    pick_severity(&adv, data_source.as_ref(), &detail);
-                findings.push(Finding {
-                    vuln_id: adv.vuln_id.clone(),
-                    vendor_ids: adv.vendor_ids.clone(),
-                    pkg_id: format!("{}@{}", p.name, p.version),
-                    installed_version: p.version.clone(),
-                    fixed_version: adv.fixed_version.clone().unwrap_or_default(),
-                    status: if adv.fixed_version.as_deref().is_some_and(|f| !f.is_empty()) {
-                        Status::Fixed
-                    } else {
-                        Status::Affected
-                    },
-                    layer: ip.layer.clone(),
-                    severity,
-                    severity_source,
-                    data_source,
-                    package: p.clone(),
-                    detail,
-                });
+                let status = if adv.fixed_version.as_deref().is_some_and(|f| !f.is_empty()) {
+                    Status::Fixed
+                } else {
+                    Status::Affected
+                };
+                findings.push(make.make(&adv, ip, p.version.clone(), status)?);
             }
         }
         sort_findings(&mut findings);

@@ -1,0 +1,72 @@
+//! Gradle dependency lock files (`gradle.lockfile`, `buildscript-gradle.lockfile`, ...).
+//!
+//! Rules (Trivy's `gradle/lockfile` parser): one `group:artifact:version=conf1,conf2` per
+//! line; `#` comments and lines that do not split into exactly three `:` fields (the trailing
+//! `empty=` line) are skipped; a package is a development dependency when every configuration
+//! starts with `test`; duplicates (same name and version) are listed once.
+//! Not done (needs files beside the lock file): `build.gradle` direct/indirect marking and
+//! licenses from the Gradle cache poms.
+
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+
+/// Parses `*gradle.lockfile`.
+pub struct GradleLockAnalyzer;
+
+impl Analyzer for GradleLockAnalyzer {
+    fn name(&self) -> &'static str {
+        "gradle-lockfile"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn required(&self, path: &str) -> bool {
+        path.ends_with("gradle.lockfile")
+    }
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
+        let text = std::str::from_utf8(content)
+            .map_err(|e| AnalyzeError::new(path, format!("gradle lock file is not UTF-8: {e}")))?;
+        let packages = parse_lockfile(text);
+        Ok(AnalysisResult {
+            // Like Trivy, a file with no packages gives no application.
+            applications: if packages.is_empty() {
+                Vec::new()
+            } else {
+                vec![Application {
+                    kind: "gradle".to_string(),
+                    file_path: path.to_string(),
+                    packages,
+                }]
+            },
+            ..Default::default()
+        })
+    }
+}
+
+/// Parses the text of a Gradle lock file, in file order, without duplicates.
+pub fn parse_lockfile(text: &str) -> Vec<Package> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(':').collect();
+        if fields.len() != 3 {
+            continue;
+        }
+        let name = format!("{}:{}", fields[0], fields[1]);
+        let (version, confs) = fields[2].split_once('=').unwrap_or((fields[2], ""));
+        let dev = confs.split(',').all(|c| c.starts_with("test"));
+        if !seen.insert((name.clone(), version.to_string())) {
+            continue;
+        }
+        out.push(Package {
+            name,
+            version: version.to_string(),
+            dev,
+            ..Default::default()
+        });
+    }
+    out
+}

@@ -1,0 +1,202 @@
+//! Rust analyzers against Trivy 0.76 on Trivy's own Cargo.lock testdata and on auditable
+//! binaries built here (expectations: testdata/lang/rust/**/*.trivy.json, made by
+//! testdata/lang/gen-trivy-expected-go-rust.py).
+
+use std::io::{Read, Write};
+
+use std::path::{Path, PathBuf};
+
+use tollgate_analyze::lang::rust::{CargoAnalyzer, RustBinaryAnalyzer};
+use tollgate_analyze::{AnalysisResult, Analyzer};
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lang/rust")
+}
+
+type Triple = (String, String, String);
+
+fn expected_in(input: &Path, key: &str) -> Option<Vec<Triple>> {
+    let p = PathBuf::from(format!("{}.trivy.json", input.display()));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let pk = v[key]["packages"].as_array()?;
+    let mut out: Vec<Triple> = pk
+        .iter()
+        .map(|t| {
+            let s = |i: usize| t[i].as_str().unwrap().to_string();
+            (s(0), s(1), s(2))
+        })
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+fn triples(r: &AnalysisResult) -> Option<Vec<Triple>> {
+    let app = r.applications.first()?;
+    let mut out: Vec<Triple> = app
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone(), p.relationship.clone()))
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+fn gunzip(p: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// Trivy 0.76 on each Cargo.lock alone (the input a per-file analyzer sees): equal, name,
+/// version and relationship. Trivy's answer with the Cargo.toml of the txtar cases beside it
+/// (root/direct/indirect, unreachable crates dropped) is in `whole_tree`, not compared.
+#[test]
+fn cargo_lock_equals_trivy_on_trivy_testdata() {
+    let mut compared = 0;
+    for e in std::fs::read_dir(dir()).unwrap() {
+        let case = e.unwrap().path();
+        let lock = case.join("Cargo.lock");
+        if !lock.exists() {
+            continue;
+        }
+        let want = expected_in(&lock, "alone");
+        let got = CargoAnalyzer.analyze("Cargo.lock", &std::fs::read(&lock).unwrap());
+        match (&want, got) {
+            // Trivy logs the TOML error and reports nothing; we report the error.
+            (None, Err(_)) => {}
+            (None, Ok(r)) => assert!(r.applications.is_empty(), "{}", case.display()),
+            (Some(w), Ok(r)) => assert_eq!(triples(&r).as_ref(), Some(w), "{}", case.display()),
+            (Some(_), Err(e)) => panic!("{}: {e}", case.display()),
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 13);
+}
+
+#[test]
+fn rustbinary_equals_trivy_on_auditable_binaries() {
+    let bin = dir().join("bin");
+    for name in ["rust-auditable", "rust-auditable-dups"] {
+        let data = gunzip(&bin.join(format!("{name}.gz")));
+        let r = RustBinaryAnalyzer.analyze("bin/x", &data).unwrap();
+        assert_eq!(triples(&r), expected_in(&bin.join(name), "alone"), "{name}");
+        assert_eq!(r.applications[0].kind, "rustbinary");
+    }
+}
+
+#[test]
+fn not_auditable_executables_give_nothing() {
+    // Trivy's own "not an auditable binary" inputs (copied from its analyzer testdata).
+    let trivy = dir().join("not-auditable");
+    let mut inputs: Vec<Vec<u8>> = vec![
+        b"#!/bin/bash\necho hi\n".to_vec(),
+        b"MZ".to_vec(),
+        Vec::new(),
+    ];
+    for e in std::fs::read_dir(&trivy).unwrap().flatten() {
+        inputs.push(std::fs::read(e.path()).unwrap());
+    }
+    assert!(
+        inputs.len() >= 9,
+        "Trivy's inputs are in {}",
+        trivy.display()
+    );
+    // A Go executable: an ELF without `.dep-v0`.
+    inputs.push(gunzip(
+        &dir().join("../go/bin/hello-go119-stripped-ldflags.gz"),
+    ));
+    for data in inputs {
+        assert!(RustBinaryAnalyzer
+            .analyze("bin/x", &data)
+            .unwrap()
+            .applications
+            .is_empty());
+    }
+}
+
+#[test]
+fn selection() {
+    assert!(RustBinaryAnalyzer.required_file("usr/bin/app", 0o100755, 1));
+    assert!(!RustBinaryAnalyzer.required_file("usr/bin/app", 0o100644, 1));
+    assert!(CargoAnalyzer.required("src/app/Cargo.lock"));
+    assert!(!CargoAnalyzer.required("src/app/Cargo.toml"));
+}
+
+/// Replaces the compressed payload of `.dep-v0` in place (same size or smaller, zero padded).
+fn with_payload(data: &[u8], payload: &[u8]) -> Vec<u8> {
+    use object::{Object, ObjectSection};
+    let file = object::File::parse(data).unwrap();
+    let (off, size) = file
+        .section_by_name(".dep-v0")
+        .unwrap()
+        .file_range()
+        .unwrap();
+    let (off, size) = (off as usize, size as usize);
+    assert!(payload.len() <= size);
+    let mut out = data.to_vec();
+    out[off..off + size].fill(0);
+    out[off..off + payload.len()].copy_from_slice(payload);
+    out
+}
+
+fn zlib(b: &[u8]) -> Vec<u8> {
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(b).unwrap();
+    z.finish().unwrap()
+}
+
+#[test]
+fn corrupt_audit_data_is_an_error() {
+    let data = gunzip(&dir().join("bin/rust-auditable.gz"));
+    for bad in [
+        b"not zlib at all".to_vec(),
+        zlib(b"{\"packages\": 3}"),
+        zlib(br#"{"packages":[{"name":"a","version":"1","dependencies":[7]}]}"#),
+    ] {
+        let d = with_payload(&data, &bad);
+        assert!(RustBinaryAnalyzer.analyze("bin/x", &d).is_err());
+    }
+}
+
+/// Truncated and bit-flipped copies of a real auditable binary: errors are fine, panics not.
+#[test]
+fn fuzz_rust_binaries_never_panic() {
+    let data = gunzip(&dir().join("bin/rust-auditable.gz"));
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let sec = data.len() - 0x1000; // section headers and `.dep-v0` sit near the end
+    let mut variants: Vec<Vec<u8>> = [
+        16,
+        64,
+        4096,
+        data.len() / 2,
+        sec,
+        data.len() - 100,
+        data.len() - 1,
+    ]
+    .iter()
+    .map(|&c| data[..c].to_vec())
+    .collect();
+    for _ in 0..300 {
+        let mut d = data.clone();
+        for _ in 0..(1 + next() % 8) {
+            let at = match next() % 3 {
+                0 => (next() % 64) as usize,
+                1 => sec + (next() % 0x1000) as usize,
+                _ => (next() as usize) % d.len(),
+            };
+            d[at] ^= 1 << (next() % 8);
+        }
+        variants.push(d);
+    }
+    for v in variants {
+        let _ = RustBinaryAnalyzer.analyze("bin/x", &v);
+    }
+}

@@ -1,0 +1,10 @@
+module github.com/org/repo
+
+go 1.23
+
+require (
+    github.com/aquasecurity/go-dep-parser v1.0.0
+    github.com/aquasecurity/go-version v1.0.1
+)
+
+require golang.org/x/xerrors v0.0.0-20200804184101-5ec99f83aff1 // indirect
