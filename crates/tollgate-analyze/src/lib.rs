@@ -91,6 +91,8 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
     v.extend(lang::golang::analyzers());
     v.extend(lang::rust::analyzers());
     v.extend(lang::java::analyzers());
+    v.extend(lang::node::analyzers());
+    v.extend(lang::dotnet::analyzers());
     v
 }
 
