@@ -1,8 +1,9 @@
 //! Image sources and streamed layer walking.
 //!
 //! A [`Source`] yields an image's metadata ([`Image`]) and, per layer, the files some analyzer
-//! wants ([`Source::walk_layer`]): each layer tar is streamed once, checked against its digests,
-//! and never unpacked to disk. Sources: docker-archive tars (`docker save`, `podman save`,
+//! wants ([`Source::walk_layer`]), handed to a visitor one at a time as they are read: each
+//! layer tar is streamed (once, or twice when wanted hardlinks need their targets re-read),
+//! checked against its digests, and never unpacked to disk or held in memory. Sources: docker-archive tars (`docker save`, `podman save`,
 //! skopeo/crane, Docker 25+ OCI-in-tar; plain, gzip or zstd outer archive), OCI layout
 //! directories, and rootfs directories. [`open`] picks one from what a user typed.
 
@@ -90,12 +91,12 @@ pub struct FileMeta<'a> {
     /// `st_mode`. For a tar hardlink, the link entry's own header mode.
     pub mode: u32,
     /// Size in bytes: the tar entry's data size, or the rootfs file's length. For a tar
-    /// hardlink, the target's size when the target was already kept, else the link entry's
-    /// (0).
+    /// hardlink, the target's size when the target itself was wanted (and visited), else the
+    /// link entry's (0).
     pub size: u64,
 }
 
-/// One wanted file a layer walk returned.
+/// One wanted file, as a layer walk hands it to the visitor.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WalkedFile {
     /// Normalised relative path (no leading '/').
@@ -103,7 +104,7 @@ pub struct WalkedFile {
     /// Permission bits, as given to `want` in [`FileMeta::mode`].
     pub mode: u32,
     /// Size, as given to `want` in [`FileMeta::size`] (may differ from `content.len()` only
-    /// for a hardlink whose target was read on a second pass).
+    /// for a hardlink to a file that was not itself wanted).
     pub size: u64,
     /// The file's content.
     pub content: Vec<u8>,
@@ -120,11 +121,14 @@ impl WalkedFile {
     }
 }
 
-/// What one layer walk found.
+/// What one layer walk found besides the files, which went to the visitor (file content is
+/// never kept here).
 #[derive(Debug, Clone, Default)]
 pub struct LayerFiles {
-    /// Wanted regular files (and hardlinks to them), in the order met.
-    pub files: Vec<WalkedFile>,
+    /// Paths that were visited but whose last entry in the layer was not (the same path again,
+    /// unwanted, oversized, a directory, a symlink...): what the visitor made of them must be
+    /// discarded. Sorted.
+    pub superseded: Vec<String>,
     /// Paths deleted by `.wh.NAME` entries.
     pub whiteouts: Vec<String>,
     /// Directories whose lower-layer content is hidden (`.wh..wh..opq`); "" is the root.
@@ -174,13 +178,26 @@ pub struct OpenOptions {
 pub trait Source: Send + Sync {
     /// The image's metadata.
     fn image(&self) -> &Image;
-    /// Streams layer `index` once and returns the wanted regular files (path relative, no
-    /// leading '/', normalised) with content, plus whiteouts and opaque dirs. `want` is asked
-    /// about each regular file (and hardlink) with its path, permission bits and size.
+    /// Streams layer `index` and hands each wanted regular file (path relative, no leading
+    /// '/', normalised) with its content to `visit` as soon as it is read, so the caller can
+    /// drop the content before the next one is read; returns whiteouts, opaque dirs, warnings
+    /// and sizes. `want` is asked about each regular file (and hardlink) with its path,
+    /// permission bits and size.
+    ///
+    /// - Wanted hardlinks are visited after all the regular files, from a second read of the
+    ///   layer that fetches their targets' content (only when a wanted hardlink exists).
+    /// - A path that appears several times in a layer is visited each time its entry is wanted:
+    ///   a later visit of a path replaces an earlier one. When the last entry at a visited path
+    ///   was not visited, the path is listed in [`LayerFiles::superseded`]. So a consumer that
+    ///   keys what it derives by path (replacing on a second visit, then dropping the
+    ///   superseded paths) ends up with exactly the layer's last entries.
+    /// - Files are visited before the layer's digests are checked at the end of the stream: on
+    ///   an error, discard whatever the visitor collected.
     fn walk_layer(
         &self,
         index: usize,
         want: &(dyn Fn(&FileMeta) -> bool + Sync),
+        visit: &mut dyn FnMut(WalkedFile),
         limits: &Limits,
     ) -> Result<LayerFiles, ImageError>;
 }

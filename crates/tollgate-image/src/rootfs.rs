@@ -1,4 +1,4 @@
-//! A directory tree as a one-layer image.
+//! A directory tree as a one-layer image (each path once: nothing is ever superseded).
 
 use std::fs::File;
 use std::io::Read;
@@ -43,6 +43,7 @@ impl Source for RootfsSource {
         &self,
         index: usize,
         want: &(dyn Fn(&FileMeta) -> bool + Sync),
+        visit: &mut dyn FnMut(WalkedFile),
         limits: &Limits,
     ) -> Result<LayerFiles, ImageError> {
         if index != 0 {
@@ -100,7 +101,7 @@ impl Source for RootfsSource {
                             limit: limits.max_layer_bytes,
                         });
                     }
-                    out.files.push(WalkedFile {
+                    visit(WalkedFile {
                         path,
                         mode,
                         size,

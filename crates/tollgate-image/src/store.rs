@@ -9,7 +9,10 @@ use sha2::{Digest, Sha256};
 
 use crate::tarstream::{Kind, Seekable, TarReader};
 use crate::walk::{walk_layer_stream, Expect};
-use crate::{normalize_path, Compression, FileMeta, Image, ImageError, LayerFiles, Limits, Source};
+use crate::{
+    normalize_path, Compression, FileMeta, Image, ImageError, LayerFiles, Limits, Source,
+    WalkedFile,
+};
 
 /// Manifests, configs and index files bigger than this are refused (real ones are kilobytes).
 pub(crate) const MAX_METADATA: u64 = 64 << 20;
@@ -329,6 +332,7 @@ impl Source for StoredSource {
         &self,
         index: usize,
         want: &(dyn Fn(&FileMeta) -> bool + Sync),
+        visit: &mut dyn FnMut(WalkedFile),
         limits: &Limits,
     ) -> Result<LayerFiles, ImageError> {
         let (Some(layer), Some(lref)) = (self.layers.get(index), self.image.layers.get(index))
@@ -346,7 +350,7 @@ impl Source for StoredSource {
             blob_digest: &layer.verify_digest,
             announced: layer.announced,
         };
-        let mut files = walk_layer_stream(&open, &expect, want, limits)?;
+        let mut files = walk_layer_stream(&open, &expect, want, visit, limits)?;
         files.digest = (!lref.digest.is_empty()).then(|| lref.digest.clone());
         Ok(files)
     }

@@ -1,6 +1,6 @@
 //! Streaming one layer: decompression by magic bytes, digest checks, and the tar walk.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -115,11 +115,14 @@ pub(crate) struct Expect<'a> {
 /// Opens the stored bytes of a layer, from the beginning, each time it is called.
 pub(crate) type Opener<'a> = dyn Fn() -> Result<Box<dyn Read + Send>, ImageError> + 'a;
 
-/// Streams a stored layer once, checks its digests, and collects what `want` asks for.
+/// Streams a stored layer once, checks its digests, and hands what `want` asks for to `visit`
+/// (see [`crate::Source::walk_layer`]); wanted hardlinks are visited after that, from a second
+/// pass that re-reads their targets.
 pub(crate) fn walk_layer_stream(
     open: &Opener<'_>,
     expect: &Expect<'_>,
     want: &(dyn Fn(&FileMeta) -> bool + Sync),
+    visit: &mut dyn FnMut(WalkedFile),
     limits: &Limits,
 ) -> Result<LayerFiles, ImageError> {
     let mut out = LayerFiles::default();
@@ -147,16 +150,19 @@ pub(crate) fn walk_layer_stream(
     let tar = Counted::new(decoder, limits.max_layer_bytes);
     let mut reader = TarReader::new(Stream(tar));
 
-    let pending = collect(&mut reader, want, limits, expect.label, &mut out).map_err(|e| {
-        if !reader.seen_header && e.kind() == io::ErrorKind::InvalidData && !is_limit(&e) {
-            ImageError::CorruptLayer {
-                layer: expect.label.to_string(),
-                reason: format!("not a tar archive ({e})"),
+    let mut state = FirstPass::default();
+    state
+        .run(&mut reader, want, visit, limits, expect.label, &mut out)
+        .map_err(|e| {
+            if !reader.seen_header && e.kind() == io::ErrorKind::InvalidData && !is_limit(&e) {
+                ImageError::CorruptLayer {
+                    layer: expect.label.to_string(),
+                    reason: format!("not a tar archive ({e})"),
+                }
+            } else {
+                corrupt(e)
             }
-        } else {
-            corrupt(e)
-        }
-    })?;
+        })?;
 
     // Drain what follows the end-of-archive marker so both digests cover the whole stream.
     let Stream(mut tar) = reader.into_inner();
@@ -167,13 +173,7 @@ pub(crate) fn walk_layer_stream(
     let (_, blob_digest, _) = raw.into_inner().finish();
     out.uncompressed_size = uncompressed;
 
-    if !expect.diff_id.is_empty() && !expect.diff_id.eq_ignore_ascii_case(&diff_id) {
-        return Err(ImageError::DigestMismatch {
-            what: format!("{} (uncompressed content vs diff_id)", expect.label),
-            expected: expect.diff_id.to_string(),
-            actual: diff_id,
-        });
-    }
+    check_diff_id(expect, diff_id)?;
     if !expect.blob_digest.is_empty() && !expect.blob_digest.eq_ignore_ascii_case(&blob_digest) {
         return Err(ImageError::DigestMismatch {
             what: format!("{} (stored blob)", expect.label),
@@ -182,10 +182,29 @@ pub(crate) fn walk_layer_stream(
         });
     }
 
+    let FirstPass {
+        pending, visited, ..
+    } = state;
     if !pending.is_empty() {
-        resolve_hardlinks(open, pending, limits, expect.label, &mut out)?;
+        resolve_hardlinks(open, expect, pending, visit, limits)?;
     }
+    out.superseded = visited
+        .into_iter()
+        .filter_map(|(path, seen)| (seen.visited && !seen.live).then_some(path))
+        .collect();
+    out.superseded.sort();
     Ok(out)
+}
+
+fn check_diff_id(expect: &Expect<'_>, diff_id: String) -> Result<(), ImageError> {
+    if !expect.diff_id.is_empty() && !expect.diff_id.eq_ignore_ascii_case(&diff_id) {
+        return Err(ImageError::DigestMismatch {
+            what: format!("{} (uncompressed content vs diff_id)", expect.label),
+            expected: expect.diff_id.to_string(),
+            actual: diff_id,
+        });
+    }
+    Ok(())
 }
 
 fn is_limit(e: &io::Error) -> bool {
@@ -210,157 +229,199 @@ fn io_to_layer_error(label: &str, limits: &Limits, e: io::Error) -> ImageError {
     }
 }
 
-/// A wanted hardlink whose target's content was not kept on the first pass.
-pub(crate) struct PendingLink {
-    path: String,
+/// The regular file a path holds at some point of the first pass (directly or through
+/// hardlinks): which tar entry has its data, and whether that entry was visited.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    /// Position of the regular file's entry in the tar (0 = first entry).
+    ordinal: u64,
+    /// Its size, from its header.
+    size: u64,
+    /// Whether its content went to the visitor (then `want` is told its size for a link).
+    visited: bool,
+}
+
+/// A wanted hardlink, visited on the second pass with its target's content.
+struct PendingLink {
     target: String,
+    /// The tar entry holding the target's data.
+    ordinal: u64,
+    /// The link's own entry (links to one target are visited in this order).
+    at: u64,
     /// The link entry's own mode, and the size `want` was told.
     mode: u32,
     size: u64,
 }
 
-/// First pass over a layer tar: wanted files, whiteouts, opaque dirs, hardlinks.
-fn collect<R: crate::tarstream::Input>(
-    reader: &mut TarReader<R>,
-    want: &(dyn Fn(&FileMeta) -> bool + Sync),
-    limits: &Limits,
-    label: &str,
-    out: &mut LayerFiles,
-) -> io::Result<Vec<PendingLink>> {
-    // Position in `out.files` of each kept path, so hardlinks and duplicates resolve.
-    let mut kept = Kept::default();
-    // Hardlink path -> (normalised) target, to follow link chains.
-    let mut links: HashMap<String, String> = HashMap::new();
-    let mut pending = Vec::new();
-    while let Some(entry) = reader.next_entry()? {
-        let Some(path) = normalize_path(&entry.path) else {
-            out.warnings.push(format!(
-                "{label}: entry '{}' escapes the layer root; skipped",
-                entry.path.escape_debug()
-            ));
-            continue;
-        };
-        if path.is_empty() {
-            continue;
+/// What the first pass keeps: metadata only, never file content.
+#[derive(Default)]
+struct FirstPass {
+    /// Each path currently holding a regular file (or a hardlink to one), for hardlinks.
+    files: HashMap<String, Target>,
+    /// Wanted hardlinks still standing (a later entry at the same path replaces them).
+    pending: HashMap<String, PendingLink>,
+    /// Every path handed to the visitor or pending: whether it was visited on this pass, and
+    /// whether its latest entry was visited (or is pending).
+    visited: HashMap<String, Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    visited: bool,
+    live: bool,
+}
+
+impl FirstPass {
+    /// A new entry at `path` replaces whatever was there.
+    fn replace(&mut self, path: &str) {
+        self.files.remove(path);
+        self.pending.remove(path);
+        if let Some(seen) = self.visited.get_mut(path) {
+            seen.live = false;
         }
-        let (parent, base) = match path.rfind('/') {
-            Some(i) => (&path[..i], &path[i + 1..]),
-            None => ("", path.as_str()),
-        };
-        if base == ".wh..wh..opq" {
-            out.opaque_dirs.push(parent.to_string());
-            continue;
+    }
+
+    /// `path` was handed to the visitor (`now`), or will be on the second pass.
+    fn mark_visited(&mut self, path: &str, now: bool) {
+        if !self.visited.contains_key(path) {
+            self.visited.insert(path.to_string(), Seen::default());
         }
-        if base.starts_with(".wh..wh.") {
-            // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not image content.
-            continue;
+        if let Some(seen) = self.visited.get_mut(path) {
+            seen.visited |= now;
+            seen.live = true;
         }
-        if let Some(name) = base.strip_prefix(".wh.") {
-            out.whiteouts.push(if parent.is_empty() {
-                name.to_string()
-            } else {
-                format!("{parent}/{name}")
-            });
-            continue;
-        }
-        match entry.kind {
-            Kind::Regular => {
-                links.remove(&path);
-                let meta = FileMeta {
-                    path: &path,
-                    mode: entry.mode,
-                    size: entry.size,
-                };
-                if !want(&meta) {
-                    kept.forget(&path);
-                    continue;
-                }
-                if entry.size > limits.max_file_size {
-                    out.warnings.push(format!(
-                        "{label}: '{path}' is {} bytes, over the {}-byte file limit; skipped",
-                        entry.size, limits.max_file_size
-                    ));
-                    kept.forget(&path);
-                    continue;
-                }
-                let content = reader.read_data(limits.max_file_size)?;
-                kept.keep(
-                    out,
-                    WalkedFile {
-                        path,
-                        mode: entry.mode,
-                        size: entry.size,
-                        content,
-                    },
-                );
+    }
+
+    /// First pass over a layer tar: wanted files go to `visit` as they are read; whiteouts,
+    /// opaque dirs and warnings go to `out`; wanted hardlinks are left in `self.pending`.
+    fn run<R: crate::tarstream::Input>(
+        &mut self,
+        reader: &mut TarReader<R>,
+        want: &(dyn Fn(&FileMeta) -> bool + Sync),
+        visit: &mut dyn FnMut(WalkedFile),
+        limits: &Limits,
+        label: &str,
+        out: &mut LayerFiles,
+    ) -> io::Result<()> {
+        let mut ordinal: u64 = 0;
+        while let Some(entry) = reader.next_entry()? {
+            let this = ordinal;
+            ordinal += 1;
+            let Some(path) = normalize_path(&entry.path) else {
+                out.warnings.push(format!(
+                    "{label}: entry '{}' escapes the layer root; skipped",
+                    entry.path.escape_debug()
+                ));
+                continue;
+            };
+            if path.is_empty() {
+                continue;
             }
-            Kind::HardLink => {
-                links.remove(&path);
-                let Some(target) = normalize_path(&entry.link).filter(|t| !t.is_empty()) else {
-                    kept.forget(&path);
-                    let meta = FileMeta {
-                        path: &path,
-                        mode: entry.mode,
+            let (parent, base) = match path.rfind('/') {
+                Some(i) => (&path[..i], &path[i + 1..]),
+                None => ("", path.as_str()),
+            };
+            if base == ".wh..wh..opq" {
+                out.opaque_dirs.push(parent.to_string());
+                continue;
+            }
+            if base.starts_with(".wh..wh.") {
+                // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not image content.
+                continue;
+            }
+            if let Some(name) = base.strip_prefix(".wh.") {
+                out.whiteouts.push(if parent.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{parent}/{name}")
+                });
+                continue;
+            }
+            // Whatever this entry is, it replaces the earlier one at the same path.
+            self.replace(&path);
+            let meta = |size| FileMeta {
+                path: &path,
+                mode: entry.mode,
+                size,
+            };
+            match entry.kind {
+                Kind::Regular => {
+                    let mut target = Target {
+                        ordinal: this,
                         size: entry.size,
+                        visited: false,
                     };
-                    if want(&meta) {
-                        out.warnings.push(format!(
-                            "{label}: hardlink '{path}' points outside the layer ('{}'); skipped",
-                            entry.link.escape_debug()
-                        ));
+                    if want(&meta(entry.size)) {
+                        if entry.size > limits.max_file_size {
+                            out.warnings.push(format!(
+                                "{label}: '{path}' is {} bytes, over the {}-byte file limit; skipped",
+                                entry.size, limits.max_file_size
+                            ));
+                        } else {
+                            let content = reader.read_data(limits.max_file_size)?;
+                            target.visited = true;
+                            self.mark_visited(&path, true);
+                            visit(WalkedFile {
+                                path: path.clone(),
+                                mode: entry.mode,
+                                size: entry.size,
+                                content,
+                            });
+                        }
                     }
-                    continue;
-                };
-                // Follow a chain of hardlinks to the regular file they all share.
-                let mut target = target;
-                for _ in 0..32 {
-                    match links.get(&target) {
-                        Some(t) => target = t.clone(),
-                        None => break,
+                    self.files.insert(path, target);
+                }
+                Kind::HardLink => {
+                    let Some(target_path) = normalize_path(&entry.link).filter(|t| !t.is_empty())
+                    else {
+                        if want(&meta(entry.size)) {
+                            out.warnings.push(format!(
+                                "{label}: hardlink '{path}' points outside the layer ('{}'); skipped",
+                                entry.link.escape_debug()
+                            ));
+                        }
+                        continue;
+                    };
+                    // A link to a link shares the regular file the first one points at.
+                    let target = self.files.get(&target_path).copied();
+                    // The target's size when its content went to the visitor, else the link
+                    // entry's own.
+                    let size = match target {
+                        Some(t) if t.visited => t.size,
+                        _ => entry.size,
+                    };
+                    if let Some(t) = target {
+                        self.files.insert(path.clone(), t);
+                    }
+                    if !want(&meta(size)) {
+                        continue;
+                    }
+                    match target {
+                        Some(t) if t.size > limits.max_file_size => {
+                            out.warnings.push(format!(
+                                "{label}: hardlink '{path}' -> '{target_path}' is {} bytes, over the {}-byte file limit; skipped",
+                                t.size, limits.max_file_size
+                            ));
+                        }
+                        Some(t) => {
+                            self.mark_visited(&path, false);
+                            self.pending.insert(
+                                path,
+                                PendingLink {
+                                    target: target_path,
+                                    ordinal: t.ordinal,
+                                    at: this,
+                                    mode: entry.mode,
+                                    size,
+                                },
+                            );
+                        }
+                        None => out.warnings.push(format!(
+                            "{label}: hardlink '{path}' -> '{target_path}': target is not a regular file earlier in the layer; skipped"
+                        )),
                     }
                 }
-                links.insert(path.clone(), target.clone());
-                // The target's size when its content is at hand, else the link entry's own.
-                let target_file = kept.get(&target).map(|i| &out.files[i]);
-                let meta = FileMeta {
-                    path: &path,
-                    mode: entry.mode,
-                    size: target_file.map_or(entry.size, |f| f.size),
-                };
-                if !want(&meta) {
-                    kept.forget(&path);
-                    continue;
-                }
-                match target_file {
-                    Some(f) => {
-                        let file = WalkedFile {
-                            path,
-                            mode: entry.mode,
-                            size: f.size,
-                            content: f.content.clone(),
-                        };
-                        kept.keep(out, file);
-                    }
-                    None => {
-                        kept.forget(&path);
-                        pending.push(PendingLink {
-                            path,
-                            target,
-                            mode: entry.mode,
-                            size: entry.size,
-                        });
-                    }
-                }
-            }
-            Kind::Special | Kind::Sparse => {
-                links.remove(&path);
-                kept.forget(&path);
-                let meta = FileMeta {
-                    path: &path,
-                    mode: entry.mode,
-                    size: entry.size,
-                };
-                if want(&meta) {
+                Kind::Special | Kind::Sparse if want(&meta(entry.size)) => {
                     out.warnings.push(format!(
                         "{label}: '{path}' is not a regular file ({}); skipped",
                         if entry.kind == Kind::Sparse {
@@ -370,74 +431,38 @@ fn collect<R: crate::tarstream::Input>(
                         }
                     ));
                 }
-            }
-            // Symlinks are never followed; directories and the rest carry no content.
-            _ => {
-                links.remove(&path);
-                kept.forget(&path);
+                // Symlinks are never followed; directories and the rest carry no content (nor do
+                // unwanted devices).
+                _ => {}
             }
         }
-    }
-    kept.drop_forgotten(out);
-    Ok(pending)
-}
-
-/// The files kept so far by the first pass: a path repeated later in the same tar replaces
-/// the earlier entry, and a later entry nobody wants (say, the same path without the
-/// executable bits) drops it.
-#[derive(Default)]
-struct Kept {
-    /// Position in `out.files` of each kept path.
-    at: HashMap<String, usize>,
-    /// Positions in `out.files` replaced by an entry that was not kept.
-    dropped: HashSet<usize>,
-}
-
-impl Kept {
-    fn get(&self, path: &str) -> Option<usize> {
-        self.at.get(path).copied()
-    }
-
-    fn keep(&mut self, out: &mut LayerFiles, file: WalkedFile) {
-        match self.at.get(&file.path) {
-            Some(&i) => out.files[i] = file,
-            None => {
-                self.at.insert(file.path.clone(), out.files.len());
-                out.files.push(file);
-            }
-        }
-    }
-
-    /// A later entry at `path` was not kept: the earlier file there is gone.
-    fn forget(&mut self, path: &str) {
-        if let Some(i) = self.at.remove(path) {
-            self.dropped.insert(i);
-        }
-    }
-
-    fn drop_forgotten(self, out: &mut LayerFiles) {
-        if self.dropped.is_empty() {
-            return;
-        }
-        let mut i = 0;
-        out.files.retain(|_| {
-            i += 1;
-            !self.dropped.contains(&(i - 1))
-        });
+        Ok(())
     }
 }
 
-/// Second pass, only for wanted hardlinks to files nobody wanted: fetch the targets' content.
+/// Second pass, only when wanted hardlinks exist: re-reads the layer, and as each link
+/// target's entry comes by, visits every link to it with that content (one file's content in
+/// memory at a time). Every target was a regular file within the size limit on the first pass,
+/// so one that is not now means the stored layer changed between the reads: an error.
 fn resolve_hardlinks(
     open: &Opener<'_>,
-    pending: Vec<PendingLink>,
+    expect: &Expect<'_>,
+    pending: HashMap<String, PendingLink>,
+    visit: &mut dyn FnMut(WalkedFile),
     limits: &Limits,
-    label: &str,
-    out: &mut LayerFiles,
 ) -> Result<(), ImageError> {
+    let label = expect.label;
     let corrupt = |e: io::Error| io_to_layer_error(label, limits, e);
-    let targets: HashSet<&str> = pending.iter().map(|p| p.target.as_str()).collect();
-    let mut found: HashMap<String, Vec<u8>> = HashMap::new();
+    // Target entry -> the links to it, in the order they were met.
+    let mut by_target: BTreeMap<u64, Vec<(String, PendingLink)>> = BTreeMap::new();
+    let mut order: Vec<(String, PendingLink)> = pending.into_iter().collect();
+    order.sort_by_key(|(_, l)| l.at);
+    for (path, link) in order {
+        by_target
+            .entry(link.ordinal)
+            .or_default()
+            .push((path, link));
+    }
     let mut raw = BufReader::with_capacity(64 * 1024, open()?);
     let head = raw.fill_buf().map_err(corrupt)?;
     let stream: Box<dyn Read> = match sniff(head) {
@@ -448,39 +473,58 @@ fn resolve_hardlinks(
         }
     };
     let mut reader = TarReader::new(Stream(Counted::new(stream, limits.max_layer_bytes)));
+    let mut ordinal: u64 = 0;
     while let Some(entry) = reader.next_entry().map_err(corrupt)? {
-        if entry.kind != Kind::Regular {
-            continue;
-        }
-        let Some(path) = normalize_path(&entry.path) else {
+        let this = ordinal;
+        ordinal += 1;
+        let Some(links) = by_target.remove(&this) else {
             continue;
         };
-        if !targets.contains(path.as_str()) {
-            continue;
+        let expected = links.first().map(|(_, l)| l.target.as_str()).unwrap_or("");
+        if entry.kind != Kind::Regular || entry.size > limits.max_file_size {
+            return Err(ImageError::CorruptLayer {
+                layer: label.to_string(),
+                reason: format!(
+                    "entry {this} ('{expected}') changed between the two reads of the layer"
+                ),
+            });
         }
-        if entry.size > limits.max_file_size {
-            out.warnings.push(format!(
-                "{label}: '{path}' is {} bytes, over the {}-byte file limit; skipped",
-                entry.size, limits.max_file_size
-            ));
-            continue;
+        let mut data = reader.read_data(limits.max_file_size).map_err(corrupt)?;
+        let last = links.len() - 1;
+        for (i, (path, link)) in links.into_iter().enumerate() {
+            // The last link to this target takes the content; the others get a copy.
+            let content = if i == last {
+                std::mem::take(&mut data)
+            } else {
+                data.clone()
+            };
+            visit(WalkedFile {
+                path,
+                mode: link.mode,
+                size: link.size,
+                content,
+            });
         }
-        let data = reader.read_data(limits.max_file_size).map_err(corrupt)?;
-        found.insert(path, data);
+        if by_target.is_empty() {
+            break;
+        }
     }
-    for p in pending {
-        match found.get(&p.target) {
-            Some(data) => out.files.push(WalkedFile {
-                path: p.path,
-                mode: p.mode,
-                size: p.size,
-                content: data.clone(),
-            }),
-            None => out.warnings.push(format!(
-                "{label}: hardlink '{}' -> '{}': target is not a regular file earlier in the layer; skipped",
-                p.path, p.target
-            )),
-        }
+    // The targets were all seen on the first pass: one missing now means the layer changed.
+    if let Some((this, links)) = by_target.into_iter().next() {
+        let expected = links.first().map(|(_, l)| l.target.as_str()).unwrap_or("");
+        return Err(ImageError::CorruptLayer {
+            layer: label.to_string(),
+            reason: format!(
+                "entry {this} ('{expected}') changed between the two reads of the layer"
+            ),
+        });
+    }
+    // The visited content must be what the first pass checked: verify the re-read bytes too.
+    if !expect.diff_id.is_empty() {
+        let Stream(mut tar) = reader.into_inner();
+        io::copy(&mut tar, &mut io::sink()).map_err(corrupt)?;
+        let (_, diff_id, _) = tar.finish();
+        check_diff_id(expect, diff_id)?;
     }
     Ok(())
 }

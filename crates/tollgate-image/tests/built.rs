@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use tollgate_image::{
     open, open_archive, open_oci_layout, open_rootfs, open_with, Compression, FileMeta, ImageError,
-    LayerFiles, Limits, OpenOptions, Source, WalkedFile,
+    Limits, OpenOptions, Source, WalkedFile,
 };
 
 fn one_line(e: &ImageError) -> String {
@@ -22,8 +22,8 @@ fn archive_with(layers: Img) -> (tempfile::TempDir, Box<dyn Source>) {
     (dir, src)
 }
 
-fn walk(src: &dyn Source, i: usize) -> Result<LayerFiles, ImageError> {
-    src.walk_layer(i, &all, &Limits::default())
+fn walk(src: &dyn Source, i: usize) -> Result<Walked, ImageError> {
+    src.collect_layer(i, &all, &Limits::default())
 }
 
 fn small() -> Vec<u8> {
@@ -310,7 +310,7 @@ fn asked(src: &dyn Source) -> Vec<(String, u32, u64)> {
             .push((f.path.to_string(), f.mode, f.size));
         false
     };
-    let files = src.walk_layer(0, &want, &Limits::default()).unwrap();
+    let files = src.collect_layer(0, &want, &Limits::default()).unwrap();
     assert!(files.files.is_empty());
     seen.into_inner().unwrap()
 }
@@ -345,7 +345,9 @@ fn want_sees_mode_bits_and_size_in_tar_layers() {
             ("opt/tool".to_string(), 0o644, 7),
         ]
     );
-    let f = src.walk_layer(0, &executables, &Limits::default()).unwrap();
+    let f = src
+        .collect_layer(0, &executables, &Limits::default())
+        .unwrap();
     let got: Vec<(&str, u32, u64, &[u8])> = f
         .files
         .iter()
@@ -390,7 +392,9 @@ fn want_sees_mode_bits_and_size_in_a_rootfs() {
             ("usr/bin/conf".to_string(), 0o640, 4),
         ]
     );
-    let f = src.walk_layer(0, &executables, &Limits::default()).unwrap();
+    let f = src
+        .collect_layer(0, &executables, &Limits::default())
+        .unwrap();
     assert_eq!(
         f.files,
         vec![WalkedFile {
@@ -428,7 +432,7 @@ fn hardlinks_yield_content_symlinks_do_not() {
                 | "etc/shadow"
         )
     };
-    let f = src.walk_layer(0, &want, &Limits::default()).unwrap();
+    let f = src.collect_layer(0, &want, &Limits::default()).unwrap();
     assert_eq!(file(&f, "bin/sh").unwrap(), b"BB");
     assert_eq!(file(&f, "bin/ash").unwrap(), b"BB");
     assert_eq!(file(&f, "lib/apk/db/installed").unwrap(), b"P:x\n");
@@ -438,6 +442,67 @@ fn hardlinks_yield_content_symlinks_do_not() {
         "symlinks are not followed"
     );
     assert!(file(&f, "etc/shadow").is_none());
+    assert!(f.warnings.is_empty(), "{:?}", f.warnings);
+}
+
+#[test]
+fn repeated_paths_and_hardlinks_are_visited_in_stream_order() {
+    let (_d, src) = archive_with(
+        Img::new(&["t:1"]).gz(Tar::new()
+            // Visited twice: the second visit replaces the first.
+            .file_mode("bin/a", 0o755, b"A1")
+            .file_mode("bin/a", 0o755, b"A2")
+            // Visited, then replaced by an unwanted entry: superseded.
+            .file_mode("bin/b", 0o755, b"B1")
+            .file_mode("bin/b", 0o644, b"B2")
+            .file_mode("bin/c", 0o755, b"C")
+            // A wanted link replaced by an unwanted file before the second pass: never visited.
+            .hardlink_mode("bin/l", 0o755, "bin/c")
+            .file_mode("bin/l", 0o644, b"L")
+            // Links share the content their target had when the link was written.
+            .file_mode("bin/d", 0o755, b"D1")
+            .hardlink_mode("bin/e", 0o755, "bin/d")
+            .file_mode("bin/d", 0o755, b"D2")
+            .hardlink_mode("bin/f", 0o755, "bin/d")
+            // A link at a path visited earlier: its (second pass) visit replaces that one.
+            .hardlink_mode("bin/a", 0o755, "bin/c")
+            .finish()),
+    );
+    let f = src
+        .collect_layer(0, &executables, &Limits::default())
+        .unwrap();
+    let visits: Vec<(&str, usize)> = f.visits.iter().map(|(p, n)| (p.as_str(), *n)).collect();
+    assert_eq!(
+        visits,
+        vec![
+            ("bin/a", 2),
+            ("bin/a", 2),
+            ("bin/b", 2),
+            ("bin/c", 1),
+            ("bin/d", 2),
+            ("bin/d", 2),
+            // Second pass, in the order of the targets' entries.
+            ("bin/a", 1),
+            ("bin/e", 2),
+            ("bin/f", 2),
+        ]
+    );
+    assert_eq!(f.superseded, vec!["bin/b"]);
+    let got: Vec<(&str, &[u8])> = f
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.content.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("bin/a", &b"C"[..]),
+            ("bin/c", b"C"),
+            ("bin/d", b"D2"),
+            ("bin/e", b"D1"),
+            ("bin/f", b"D2"),
+        ]
+    );
     assert!(f.warnings.is_empty(), "{:?}", f.warnings);
 }
 
@@ -463,7 +528,7 @@ fn hostile_entries_are_skipped_with_warnings() {
         max_file_size: 2048,
         ..Default::default()
     };
-    let f = src.walk_layer(0, &all, &limits).unwrap();
+    let f = src.collect_layer(0, &all, &limits).unwrap();
     let mut names: Vec<&str> = f.files.iter().map(|f| f.path.as_str()).collect();
     names.sort();
     // Absolute paths and hardlink targets mean the layer root.
@@ -496,7 +561,7 @@ fn layer_decompression_bomb() {
         max_layer_bytes: 1 << 20,
         ..Default::default()
     };
-    let e = src.walk_layer(0, &|_| false, &limits).err().unwrap();
+    let e = src.collect_layer(0, &|_| false, &limits).err().unwrap();
     assert!(matches!(e, ImageError::LayerTooLarge { .. }), "{e}");
     assert!(
         one_line(&e).contains("layer 1 (img0layer0/layer.tar)"),
@@ -560,7 +625,7 @@ fn truncated_and_corrupt_layers() {
         &|_: &FileMeta| false,
     ] {
         let e = src
-            .walk_layer(
+            .collect_layer(
                 0,
                 want,
                 &Limits {
@@ -646,14 +711,14 @@ fn rootfs_walk_stays_inside_and_skips_symlinks() {
         max_file_size: 4096,
         ..Default::default()
     };
-    let f = src.walk_layer(0, &all, &limits).unwrap();
+    let f = src.collect_layer(0, &all, &limits).unwrap();
     let names: Vec<&str> = f.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(names, vec!["etc/os-release", "lib/apk/db/installed"]);
     assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
     assert!(f.warnings[0].contains("'etc/big' is over the 4096-byte file limit"));
     assert!(f.digest.is_none());
     assert!(matches!(
-        src.walk_layer(1, &all, &limits),
+        src.collect_layer(1, &all, &limits),
         Err(ImageError::NoSuchLayer { .. })
     ));
     assert!(open_rootfs(&dir.path().join("secret")).is_err());

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{all, file, fixtures};
+use common::{all, file, fixtures, Collect};
 use tollgate_image::{open, open_with, Compression, FileMeta, ImageError, OpenOptions};
 
 fn path(rel: &str) -> String {
@@ -56,7 +56,7 @@ fn bundle_select_by_tag_and_by_id() {
         l.diff_id,
         "sha256:8897395fd26dc44ad0e2a834335b33198cb41ac4d98dfddf58eced3853fa7b17"
     );
-    let files = src.walk_layer(0, &all, &Default::default()).unwrap();
+    let files = src.collect_layer(0, &all, &Default::default()).unwrap();
     let mut names: Vec<&str> = files.files.iter().map(|f| f.path.as_str()).collect();
     names.sort();
     assert_eq!(names, vec!["bar", "foo"]);
@@ -67,7 +67,7 @@ fn bundle_select_by_tag_and_by_id() {
     let by_id = open(&format!("{p}@sha256:930705ce23e3")).unwrap();
     assert_eq!(by_id.image().repo_tags, vec!["test_image_2"]);
     let files = by_id
-        .walk_layer(0, &|f: &FileMeta| f.path == "baz", &Default::default())
+        .collect_layer(0, &|f: &FileMeta| f.path == "baz", &Default::default())
         .unwrap();
     assert_eq!(files.files.len(), 1);
     assert_eq!(file(&files, "baz").unwrap(), b"baz\n");
@@ -87,9 +87,9 @@ fn layer_tar_symlinked_inside_archive() {
     let p = path("ggcr/tarball/test_link.tar");
     let src = open(&format!("{p}:bazel/v1/tarball:test_image_3")).unwrap();
     assert_eq!(src.image().layers.len(), 2);
-    let l0 = src.walk_layer(0, &all, &Default::default()).unwrap();
+    let l0 = src.collect_layer(0, &all, &Default::default()).unwrap();
     assert!(file(&l0, "foo").is_some() && file(&l0, "bar").is_some());
-    let l1 = src.walk_layer(1, &all, &Default::default()).unwrap();
+    let l1 = src.collect_layer(1, &all, &Default::default()).unwrap();
     assert_eq!(file(&l1, "test").unwrap().len(), 6);
 }
 
@@ -110,7 +110,7 @@ fn docker25_oci_archive() {
         "application/vnd.oci.image.layer.v1.tar"
     );
     let files = src
-        .walk_layer(0, &|f: &FileMeta| f.path == "hello", &Default::default())
+        .collect_layer(0, &|f: &FileMeta| f.path == "hello", &Default::default())
         .unwrap();
     assert_eq!(files.files.len(), 1);
     assert!(file(&files, "hello").unwrap().starts_with(b"\x7fELF"));
@@ -120,12 +120,12 @@ fn docker25_oci_archive() {
 fn whiteout_file_reported() {
     let src = open(&path("ggcr/mutate/whiteout_image.tar")).unwrap();
     assert_eq!(src.image().layers.len(), 3);
-    let l0 = src.walk_layer(0, &all, &Default::default()).unwrap();
+    let l0 = src.collect_layer(0, &all, &Default::default()).unwrap();
     assert_eq!(file(&l0, "foo.txt").unwrap(), b"foo\n");
-    let l1 = src.walk_layer(1, &all, &Default::default()).unwrap();
+    let l1 = src.collect_layer(1, &all, &Default::default()).unwrap();
     assert_eq!(l1.whiteouts, vec!["foo.txt"]);
     assert!(l1.files.is_empty());
-    let l2 = src.walk_layer(2, &all, &Default::default()).unwrap();
+    let l2 = src.collect_layer(2, &all, &Default::default()).unwrap();
     assert!(l2.files.is_empty() && l2.whiteouts.is_empty());
 }
 
@@ -147,13 +147,13 @@ fn gzip_layers_in_archive_report_file_digest() {
     );
     for i in 0..4 {
         // Walking checks both the stored digest and the diff_id.
-        let f = src.walk_layer(i, &all, &Default::default()).unwrap();
+        let f = src.collect_layer(i, &all, &Default::default()).unwrap();
         assert_eq!(f.digest.as_deref(), Some(img.layers[i].digest.as_str()));
         if i == 2 {
             assert_eq!(f.whiteouts, vec!["a"]);
         }
     }
-    let l3 = src.walk_layer(3, &all, &Default::default()).unwrap();
+    let l3 = src.collect_layer(3, &all, &Default::default()).unwrap();
     assert!(file(&l3, "a/baz").is_some());
 }
 
@@ -204,7 +204,7 @@ fn oci_index_needs_selector_and_follows_nested_indexes() {
             img.layers[0].digest,
             "sha256:dc52c6e48a1d51a96047b059f16889bc889c4b4c28f3b36b3f93187f62fc0b2b"
         );
-        let f = src.walk_layer(0, &all, &Default::default()).unwrap();
+        let f = src.collect_layer(0, &all, &Default::default()).unwrap();
         assert_eq!(file(&f, "foo").unwrap(), b"foo\n");
     }
     // Tag 2's descriptor has the generic descriptor media type: the blob is sniffed.
@@ -213,7 +213,7 @@ fn oci_index_needs_selector_and_follows_nested_indexes() {
         src.image().id,
         "sha256:930705ce23e3b6ed4c08746b6fe880089c864fbaf62482702ae3fdd66b8c7fe9"
     );
-    let f = src.walk_layer(0, &all, &Default::default()).unwrap();
+    let f = src.collect_layer(0, &all, &Default::default()).unwrap();
     assert_eq!(file(&f, "baz").unwrap(), b"baz\n");
     // By digest of the nested index.
     let src = open(&format!(
@@ -256,7 +256,7 @@ fn trivy_oci_fixtures() {
         "sha256:9c27e219663c25e0f28493790cc0b88bc973ba3b1686355f221c38a36978ac63"
     );
     let f = src
-        .walk_layer(0, &|f: &FileMeta| f.path == "hello", &Default::default())
+        .collect_layer(0, &|f: &FileMeta| f.path == "hello", &Default::default())
         .unwrap();
     assert_eq!(f.files.len(), 1);
     assert_eq!(
@@ -297,7 +297,7 @@ fn gzipped_docker_archive_is_decompressed_to_a_temp_file_and_removed() {
     assert_eq!(img.layers.len(), 1);
     assert_eq!(img.layers[0].digest, "");
     let want = |f: &FileMeta| f.path == "etc/os-release" || f.path == "lib/apk/db/installed";
-    let f = src.walk_layer(0, &want, &Default::default()).unwrap();
+    let f = src.collect_layer(0, &want, &Default::default()).unwrap();
     assert_eq!(f.files.len(), 2);
     assert!(
         String::from_utf8_lossy(file(&f, "etc/os-release").unwrap()).contains("VERSION_ID=3.10")
@@ -321,6 +321,6 @@ fn single_image_oci_layout() {
     );
     assert_eq!(img.layers[0].compression, Compression::Gzip);
     // Checks the layer blob digest and the diff_id on the way.
-    let f = src.walk_layer(0, &all, &Default::default()).unwrap();
+    let f = src.collect_layer(0, &all, &Default::default()).unwrap();
     assert!(f.warnings.is_empty(), "{:?}", f.warnings);
 }

@@ -2,7 +2,7 @@
 //! file goes to its analyzers, per-layer results are cached by diff-id, and the layers are
 //! merged (whiteouts, opaque dirs) into one [`Inventory`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -13,10 +13,10 @@ use tollgate_analyze::{
     Repository, AGGREGATED_KINDS,
 };
 pub use tollgate_analyze::{InstalledPackage, Inventory, LayerId};
-use tollgate_image::{FileMeta, Limits, Source};
+use tollgate_image::{FileMeta, Limits, Source, WalkedFile};
 
 /// Bumped when the layout of [`LayerResult`] or the walk changes: old cache entries are ignored.
-const CACHE_FORMAT: u32 = 2;
+const CACHE_FORMAT: u32 = 3;
 
 /// Everything the analyzers found in one layer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -130,7 +130,33 @@ pub fn cache_key(diff_id: &str, analyzers: &[Box<dyn Analyzer>]) -> String {
     hex::encode(h.finalize())
 }
 
-/// Walks and analyzes one layer.
+/// What the analyzers found in one file of a layer.
+#[derive(Default)]
+struct FileFindings {
+    os: Vec<OsInfo>,
+    repository: Option<Repository>,
+    package_infos: Vec<PackageInfo>,
+    applications: Vec<Application>,
+    system_files: Vec<String>,
+    errors: Vec<String>,
+}
+
+impl FileFindings {
+    fn is_empty(&self) -> bool {
+        self.os.is_empty()
+            && self.repository.is_none()
+            && self.package_infos.is_empty()
+            && self.applications.is_empty()
+            && self.system_files.is_empty()
+            && self.errors.is_empty()
+    }
+}
+
+/// Walks and analyzes one layer. Each file is analyzed as the walk visits it and its content
+/// dropped right after, so a layer's files are never all in memory. Findings are kept per
+/// path: a path visited again (it appears twice in the layer) replaces what the earlier visit
+/// found, and the paths the walk reports as superseded lose theirs, so the layer's last entry
+/// at each path is what counts.
 pub fn analyze_layer(
     source: &dyn Source,
     index: usize,
@@ -141,9 +167,45 @@ pub fn analyze_layer(
     // Binary analyzers choose by the executable bits, so files are picked with their metadata.
     let wants = |a: &dyn Analyzer, f: &FileMeta| a.required_file(f.path, f.mode, f.size);
     let want = |f: &FileMeta| analyzers.iter().any(|a| wants(a.as_ref(), f));
+    // Findings per path, in the order paths were first visited.
+    let mut found: Vec<FileFindings> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut visit = |file: WalkedFile| {
+        let mut f = FileFindings::default();
+        let meta = file.meta();
+        for a in analyzers.iter().filter(|a| wants(a.as_ref(), &meta)) {
+            match a.analyze(&file.path, &file.content) {
+                Ok(r) => {
+                    f.os.extend(r.os);
+                    if r.repository.is_some() {
+                        f.repository = r.repository;
+                    }
+                    f.package_infos.extend(r.package_infos);
+                    f.applications.extend(r.applications);
+                    f.system_files.extend(r.system_files);
+                }
+                Err(e) => f.errors.push(format!("{} analyzer: {e}", a.name())),
+            }
+        }
+        let WalkedFile { path, content, .. } = file;
+        drop(content);
+        match at.get(&path) {
+            Some(&i) => found[i] = f,
+            None if f.is_empty() => {}
+            None => {
+                at.insert(path, found.len());
+                found.push(f);
+            }
+        }
+    };
     let files = source
-        .walk_layer(index, &want, limits)
+        .walk_layer(index, &want, &mut visit, limits)
         .map_err(|e| e.to_string())?;
+    for path in &files.superseded {
+        if let Some(&i) = at.get(path) {
+            found[i] = FileFindings::default();
+        }
+    }
     let mut res = LayerResult {
         layer: LayerId {
             digest: lref.digest.clone(),
@@ -155,22 +217,15 @@ pub fn analyze_layer(
         uncompressed_size: files.uncompressed_size,
         ..Default::default()
     };
-    for file in &files.files {
-        let meta = file.meta();
-        for a in analyzers.iter().filter(|a| wants(a.as_ref(), &meta)) {
-            match a.analyze(&file.path, &file.content) {
-                Ok(r) => {
-                    res.os.extend(r.os);
-                    if r.repository.is_some() {
-                        res.repository = r.repository;
-                    }
-                    res.package_infos.extend(r.package_infos);
-                    res.applications.extend(r.applications);
-                    res.system_files.extend(r.system_files);
-                }
-                Err(e) => res.errors.push(format!("{} analyzer: {e}", a.name())),
-            }
+    for f in found {
+        res.os.extend(f.os);
+        if f.repository.is_some() {
+            res.repository = f.repository;
         }
+        res.package_infos.extend(f.package_infos);
+        res.applications.extend(f.applications);
+        res.system_files.extend(f.system_files);
+        res.errors.extend(f.errors);
     }
     Ok(res)
 }

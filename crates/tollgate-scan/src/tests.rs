@@ -127,10 +127,13 @@ fn cache_roundtrip_and_key_depends_on_analyzers() {
     assert!(cache.get(&k).is_none());
 }
 
-/// An image held in memory: each layer is a list of (path, content), all mode 0o644.
+/// An image held in memory: each layer is a list of (path, content), all mode 0o644 unless
+/// `modes` says otherwise. Walked as a tar would be: a repeated path is visited again, and a
+/// visited path whose last entry is not wanted is reported superseded.
 struct MemSource {
     image: tollgate_image::Image,
     layers: Vec<Vec<(&'static str, &'static [u8])>>,
+    modes: Vec<(&'static str, &'static [u8], u32)>,
     walks: std::sync::atomic::AtomicUsize,
 }
 
@@ -142,20 +145,36 @@ impl Source for MemSource {
         &self,
         index: usize,
         want: &(dyn Fn(&tollgate_image::FileMeta) -> bool + Sync),
+        visit: &mut dyn FnMut(tollgate_image::WalkedFile),
         _limits: &Limits,
     ) -> Result<tollgate_image::LayerFiles, tollgate_image::ImageError> {
         self.walks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let file = |(p, c): &(&str, &[u8])| tollgate_image::WalkedFile {
-            path: p.to_string(),
-            mode: 0o644,
-            size: c.len() as u64,
-            content: c.to_vec(),
-        };
-        Ok(tollgate_image::LayerFiles {
-            files: self.layers[index]
+        // Path -> whether its latest entry was visited.
+        let mut live: BTreeMap<&str, bool> = BTreeMap::new();
+        for &(p, c) in &self.layers[index] {
+            let mode = self
+                .modes
                 .iter()
-                .map(file)
-                .filter(|f| want(&f.meta()))
+                .find(|(mp, mc, _)| *mp == p && *mc == c)
+                .map_or(0o644, |m| m.2);
+            let file = tollgate_image::WalkedFile {
+                path: p.to_string(),
+                mode,
+                size: c.len() as u64,
+                content: c.to_vec(),
+            };
+            if want(&file.meta()) {
+                live.insert(p, true);
+                visit(file);
+            } else if let Some(l) = live.get_mut(p) {
+                *l = false;
+            }
+        }
+        Ok(tollgate_image::LayerFiles {
+            superseded: live
+                .into_iter()
+                .filter(|(_, l)| !l)
+                .map(|(p, _)| p.to_string())
                 .collect(),
             ..Default::default()
         })
@@ -175,6 +194,7 @@ fn mem_source(digest: &str) -> MemSource {
             ("etc/alpine-release", b"3.10.9\n"),
             (DB, b"P:musl\nV:1.1.22-r3\nA:x86_64\no:musl\n\n"),
         ]],
+        modes: Vec::new(),
         walks: Default::default(),
     }
 }
@@ -309,4 +329,122 @@ fn skip_dirs_and_files() {
     assert!(PathFilter::new(&["a[".into()], &[])
         .unwrap_err()
         .contains("--skip-dirs"));
+}
+
+/// A one-layer [`MemSource`] with the given entries.
+fn mem_layer(
+    entries: Vec<(&'static str, &'static [u8])>,
+    modes: Vec<(&'static str, &'static [u8], u32)>,
+) -> MemSource {
+    let mut image = tollgate_image::Image::default();
+    image.layers.push(tollgate_image::LayerRef {
+        diff_id: "sha256:l1".into(),
+        ..Default::default()
+    });
+    MemSource {
+        image,
+        layers: vec![entries],
+        modes,
+        walks: Default::default(),
+    }
+}
+
+/// Wants executables; finds one "binary" package named after the content.
+struct FakeBinary;
+
+impl Analyzer for FakeBinary {
+    fn name(&self) -> &'static str {
+        "fakebinary"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn required(&self, _: &str) -> bool {
+        false
+    }
+    fn required_file(&self, _: &str, mode: u32, _: u64) -> bool {
+        mode & 0o111 != 0
+    }
+    fn analyze(
+        &self,
+        path: &str,
+        content: &[u8],
+    ) -> Result<tollgate_analyze::AnalysisResult, tollgate_analyze::AnalyzeError> {
+        if content.is_empty() {
+            return Err(tollgate_analyze::AnalyzeError::new(path, "empty"));
+        }
+        Ok(tollgate_analyze::AnalysisResult {
+            applications: vec![app(
+                "gobinary",
+                path,
+                vec![pkg(std::str::from_utf8(content).unwrap(), "1")],
+            )],
+            ..Default::default()
+        })
+    }
+}
+
+#[test]
+fn a_path_visited_twice_keeps_what_the_later_visit_found() {
+    let analyzers = tollgate_analyze::default_analyzers();
+    // An OS file and a package DB rewritten later in the same layer.
+    let src = mem_layer(
+        vec![
+            ("etc/alpine-release", b"3.10.9\n"),
+            (DB, b"P:musl\nV:1.1.20-r4\nA:x86_64\no:musl\n\n"),
+            ("etc/alpine-release", b"3.11.6\n"),
+            (DB, b"P:zlib\nV:1.2.11-r3\nA:x86_64\no:zlib\n\n"),
+        ],
+        Vec::new(),
+    );
+    let r = analyze_layer(&src, 0, &analyzers, &Limits::default()).unwrap();
+    let os: Vec<&str> = r.os.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(os, ["3.11.6"]);
+    assert_eq!(r.package_infos.len(), 1);
+    let names: Vec<&str> = r.package_infos[0]
+        .packages
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["zlib"]);
+}
+
+#[test]
+fn superseded_paths_and_errors_follow_the_last_entry() {
+    let analyzers: Vec<Box<dyn Analyzer>> = vec![Box::new(FakeBinary)];
+    let src = mem_layer(
+        vec![
+            // Executable, then the same path no longer executable: nothing is left of it.
+            ("usr/bin/gone", b"old"),
+            ("usr/bin/gone", b"plain"),
+            // An analyzer error, then a good file at the same path: the error goes too.
+            ("usr/bin/fixed", b""),
+            ("usr/bin/fixed", b"good"),
+            // Found something, then an error at the same path: the error replaces it.
+            ("usr/bin/broken", b"first"),
+            ("usr/bin/broken", b""),
+            ("usr/bin/kept", b"kept"),
+        ],
+        vec![
+            ("usr/bin/gone", b"old", 0o755),
+            ("usr/bin/fixed", b"", 0o755),
+            ("usr/bin/fixed", b"good", 0o755),
+            ("usr/bin/broken", b"first", 0o755),
+            ("usr/bin/broken", b"", 0o755),
+            ("usr/bin/kept", b"kept", 0o755),
+        ],
+    );
+    let r = analyze_layer(&src, 0, &analyzers, &Limits::default()).unwrap();
+    let apps: Vec<(&str, &str)> = r
+        .applications
+        .iter()
+        .map(|a| (a.file_path.as_str(), a.packages[0].name.as_str()))
+        .collect();
+    assert_eq!(apps, [("usr/bin/fixed", "good"), ("usr/bin/kept", "kept")]);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert!(
+        r.errors[0].contains("usr/bin/broken: empty"),
+        "{:?}",
+        r.errors
+    );
 }

@@ -295,10 +295,66 @@ pub fn all(_: &tollgate_image::FileMeta) -> bool {
     true
 }
 
-pub fn file<'a>(files: &'a tollgate_image::LayerFiles, path: &str) -> Option<&'a [u8]> {
+pub fn file<'a>(files: &'a Walked, path: &str) -> Option<&'a [u8]> {
     files
         .files
         .iter()
         .find(|f| f.path == path)
         .map(|f| f.content.as_slice())
+}
+
+/// What a layer walk visited, collected as a consumer must: a later visit of a path replaces
+/// the earlier one (in place), and the walk's superseded paths are dropped at the end.
+pub struct Walked {
+    pub layer: tollgate_image::LayerFiles,
+    pub files: Vec<tollgate_image::WalkedFile>,
+    /// Every visit, in order (path, content length).
+    pub visits: Vec<(String, usize)>,
+}
+
+impl std::ops::Deref for Walked {
+    type Target = tollgate_image::LayerFiles;
+    fn deref(&self) -> &Self::Target {
+        &self.layer
+    }
+}
+
+/// [`tollgate_image::Source::walk_layer`], with the visited files collected into a [`Walked`].
+pub trait Collect {
+    fn collect_layer(
+        &self,
+        index: usize,
+        want: &(dyn Fn(&tollgate_image::FileMeta) -> bool + Sync),
+        limits: &tollgate_image::Limits,
+    ) -> Result<Walked, tollgate_image::ImageError>;
+}
+
+impl<S: tollgate_image::Source + ?Sized> Collect for S {
+    fn collect_layer(
+        &self,
+        index: usize,
+        want: &(dyn Fn(&tollgate_image::FileMeta) -> bool + Sync),
+        limits: &tollgate_image::Limits,
+    ) -> Result<Walked, tollgate_image::ImageError> {
+        let mut files: Vec<tollgate_image::WalkedFile> = Vec::new();
+        let mut visits = Vec::new();
+        let layer = self.walk_layer(
+            index,
+            want,
+            &mut |f| {
+                visits.push((f.path.clone(), f.content.len()));
+                match files.iter_mut().find(|g| g.path == f.path) {
+                    Some(g) => *g = f,
+                    None => files.push(f),
+                }
+            },
+            limits,
+        )?;
+        files.retain(|f| !layer.superseded.contains(&f.path));
+        Ok(Walked {
+            layer,
+            files,
+            visits,
+        })
+    }
 }
