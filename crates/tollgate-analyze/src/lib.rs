@@ -133,6 +133,20 @@ impl AnalyzeError {
     }
 }
 
+impl AnalysisResult {
+    /// A result holding one application: `packages` of type `kind` read from `path`.
+    pub fn application(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
+        AnalysisResult {
+            applications: vec![Application {
+                kind: kind.to_string(),
+                file_path: path.to_string(),
+                packages,
+            }],
+            ..Default::default()
+        }
+    }
+}
+
 /// What one analyzer found in one file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnalysisResult {

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// The .NET analyzers.
 pub fn analyzers() -> Vec<Box<dyn crate::Analyzer>> {
@@ -31,14 +31,7 @@ fn result(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult 
         p.depends_on.dedup();
     }
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    AnalysisResult {
-        applications: vec![Application {
-            kind: kind.to_string(),
-            file_path: path.to_string(),
-            packages,
-        }],
-        ..Default::default()
-    }
+    AnalysisResult::application(kind, path, packages)
 }
 
 fn new_package(name: &str, version: &str) -> Package {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol};
 
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// The Go analyzers, for the lead to wire in.
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
@@ -13,14 +13,7 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
 
 fn result(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult {
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    AnalysisResult {
-        applications: vec![Application {
-            kind: kind.to_string(),
-            file_path: path.to_string(),
-            packages,
-        }],
-        ..Default::default()
-    }
+    AnalysisResult::application(kind, path, packages)
 }
 
 fn pkg(name: &str, version: &str, relationship: &str) -> Package {

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// Larger files are refused: real lockfiles are far smaller.
 const MAX_FILE: usize = 64 << 20;
@@ -177,14 +177,7 @@ fn to_packages(prod: &[LockPkg], dev: &[LockPkg]) -> Vec<Package> {
 }
 
 fn app(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
-    AnalysisResult {
-        applications: vec![Application {
-            kind: kind.to_string(),
-            file_path: path.to_string(),
-            packages,
-        }],
-        ..Default::default()
-    }
+    AnalysisResult::application(kind, path, packages)
 }
 
 // ---------------------------------------------------------------- composer

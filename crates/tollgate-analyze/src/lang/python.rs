@@ -11,7 +11,7 @@ use std::io::Read;
 
 use serde::Deserialize;
 
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// Larger files are refused: real lockfiles and metadata are far smaller.
 const MAX_FILE: usize = 64 << 20;
@@ -50,14 +50,7 @@ fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a str, Analyz
 }
 
 fn app(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
-    AnalysisResult {
-        applications: vec![Application {
-            kind: kind.to_string(),
-            file_path: path.to_string(),
-            packages,
-        }],
-        ..Default::default()
-    }
+    AnalysisResult::application(kind, path, packages)
 }
 
 fn pkg(name: &str, version: &str) -> Package {

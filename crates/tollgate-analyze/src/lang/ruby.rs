@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// Larger files are refused: real lockfiles and gemspecs are far smaller.
 const MAX_FILE: usize = 64 << 20;
@@ -30,14 +30,7 @@ fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a str, Analyz
 }
 
 fn app(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
-    AnalysisResult {
-        applications: vec![Application {
-            kind: kind.to_string(),
-            file_path: path.to_string(),
-            packages,
-        }],
-        ..Default::default()
-    }
+    AnalysisResult::application(kind, path, packages)
 }
 
 // ---------------------------------------------------------------- bundler

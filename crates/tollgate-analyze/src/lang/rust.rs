@@ -5,7 +5,7 @@ use std::io::Read;
 use object::{Object, ObjectSection};
 use serde::Deserialize;
 
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// The Rust analyzers, for the lead to wire in.
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
@@ -14,14 +14,7 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
 
 fn result(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult {
     packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    AnalysisResult {
-        applications: vec![Application {
-            kind: kind.to_string(),
-            file_path: path.to_string(),
-            packages,
-        }],
-        ..Default::default()
-    }
+    AnalysisResult::application(kind, path, packages)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ pub use pkgjson::NodePkgAnalyzer;
 pub use pnpm::PnpmAnalyzer;
 pub use yarn::{analyze_with_package_json as yarn_with_package_json, YarnAnalyzer};
 
-use crate::{AnalysisResult, Application, Package};
+use crate::{AnalysisResult, Package};
 
 /// The Node.js analyzers.
 pub fn analyzers() -> Vec<Box<dyn crate::Analyzer>> {
@@ -78,12 +78,5 @@ fn finish(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult 
     packages.sort_by(|a, b| {
         (&a.name, &a.version, &a.file_path).cmp(&(&b.name, &b.version, &b.file_path))
     });
-    AnalysisResult {
-        applications: vec![Application {
-            kind: kind.to_string(),
-            file_path: path.to_string(),
-            packages,
-        }],
-        ..Default::default()
-    }
+    AnalysisResult::application(kind, path, packages)
 }
