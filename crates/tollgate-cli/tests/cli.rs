@@ -434,3 +434,123 @@ fn corrupt_package_db_is_reported_and_the_scan_goes_on() {
         "CVE-2019-14697"
     );
 }
+
+/// Language packages: `fs` reads lockfiles, `rootfs` reads installed packages, each matched
+/// against the real OSV records shipped in testdata (PyPA, Go, RustSec).
+#[test]
+fn language_packages_in_fs_and_rootfs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let o = tollgate(&[
+        "db",
+        "build",
+        "--output",
+        db.to_str().unwrap(),
+        "--source",
+        "osv=testdata/advisories/osv/pypa",
+        "--source",
+        "osv=testdata/advisories/osv/go",
+        "--source",
+        "osv=testdata/advisories/osv/rustsec",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let tree = dir.path().join("tree");
+    write(&tree, "app/requirements.txt", "jw.util==1.4\nflask>=2\n");
+    write(
+        &tree,
+        "app/Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"openssl\"\nversion = \"0.8.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+    );
+    write(
+        &tree,
+        "app/go.mod",
+        "module example.com/app\n\ngo 1.19\n\nrequire golang.org/x/net v0.0.0-20220805013720-a33c5aa5df48\n",
+    );
+    write(
+        &tree,
+        "usr/lib/python3/site-packages/jw.util-1.4.dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: jw.util\nVersion: 1.4\nLicense: MIT\n",
+    );
+    let scan = |cmd: &str| -> Value {
+        let out = dir.path().join(format!("{cmd}.json"));
+        let o = tollgate(&[
+            cmd,
+            tree.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+            "--no-cache",
+            "--format",
+            "json",
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+    };
+    let rows = |v: &Value| -> Vec<(String, String, String, String, String)> {
+        let mut r = Vec::new();
+        for res in v["Results"].as_array().into_iter().flatten() {
+            for x in res["Vulnerabilities"].as_array().into_iter().flatten() {
+                r.push((
+                    format!(
+                        "{} {}",
+                        res["Target"].as_str().unwrap(),
+                        res["Type"].as_str().unwrap()
+                    ),
+                    x["PkgName"].as_str().unwrap().into(),
+                    x["InstalledVersion"].as_str().unwrap().into(),
+                    x["VulnerabilityID"].as_str().unwrap().into(),
+                    x["FixedVersion"].as_str().unwrap().into(),
+                ));
+            }
+        }
+        r
+    };
+    let fs = scan("fs");
+    let got = rows(&fs);
+    assert!(
+        got.contains(&(
+            "app/Cargo.lock cargo".into(),
+            "openssl".into(),
+            "0.8.0".into(),
+            "CVE-2016-10931".into(),
+            "0.9.0".into()
+        )),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|r| r.0 == "app/go.mod gomod"
+            && r.1 == "golang.org/x/net"
+            && r.3 == "CVE-2022-27664"),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|r| r.0 == "app/requirements.txt pip" && r.1 == "jw.util" && r.4 == "2.3"),
+        "{got:?}"
+    );
+    // Installed packages are not read by fs; rootfs reads them and, as Trivy does, Cargo.lock
+    // (Rust binaries may lack cargo-auditable data) but not requirements.txt or go.mod.
+    assert!(!got.iter().any(|r| r.0.starts_with("Python")), "{got:?}");
+    let rootfs = rows(&scan("rootfs"));
+    assert!(!rootfs.is_empty());
+    assert!(
+        rootfs
+            .iter()
+            .all(|r| r.0 == "Python python-pkg" || r.0 == "app/Cargo.lock cargo"),
+        "{rootfs:?}"
+    );
+    assert!(
+        rootfs.iter().any(|r| r.1 == "jw.util" && r.2 == "1.4"),
+        "{rootfs:?}"
+    );
+    let v = fs["Results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Type"] == "cargo")
+        .unwrap()["Vulnerabilities"][0]
+        .clone();
+    assert_eq!(v["PkgIdentifier"]["PURL"], "pkg:cargo/openssl@0.8.0");
+    assert_eq!(v["Status"], "fixed");
+}
