@@ -111,6 +111,21 @@ pub trait Analyzer: Send + Sync {
     }
     /// Parses one file. `path` is relative to the image root, without a leading `/`.
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError>;
+    /// File names this analyzer also reads from the same layer, in the file's directory and
+    /// below (`package.json` next to `yarn.lock`), as Trivy's post-analyzers do.
+    fn siblings(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Parses a file together with the [`Analyzer::siblings`] found in its directory and below
+    /// (`(path, content)`, nearest first). Defaults to [`Analyzer::analyze`].
+    fn analyze_with_siblings(
+        &self,
+        path: &str,
+        content: &[u8],
+        _siblings: &[(&str, &[u8])],
+    ) -> Result<AnalysisResult, AnalyzeError> {
+        self.analyze(path, content)
+    }
 }
 
 /// Why an analyzer could not read a file.
@@ -131,6 +146,21 @@ impl AnalyzeError {
             message: message.into(),
         }
     }
+}
+
+/// The sibling named `name` in the same directory as `path`, if it was given.
+pub fn sibling_in_dir<'a>(
+    path: &str,
+    name: &str,
+    siblings: &[(&str, &'a [u8])],
+) -> Option<&'a [u8]> {
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let want = if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    };
+    siblings.iter().find(|(p, _)| *p == want).map(|(_, c)| *c)
 }
 
 impl AnalysisResult {

@@ -554,3 +554,85 @@ fn language_packages_in_fs_and_rootfs() {
     assert_eq!(v["PkgIdentifier"]["PURL"], "pkg:cargo/openssl@0.8.0");
     assert_eq!(v["Status"], "fixed");
 }
+
+/// Lockfiles read with their sibling project files (yarn.lock + package.json and its
+/// workspaces, poetry.lock + pyproject.toml, composer.lock + composer.json) through `fs`: the
+/// package list with relationships equals what Trivy 0.76 lists for the same directories
+/// (its answers recorded next to each fixture by testdata/lang/gen-trivy-expected*.py).
+#[test]
+fn lockfiles_with_sibling_files_equal_trivy() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = build_db(dir.path());
+    type Row = (String, String, String);
+    let mut compared = 0;
+    for eco in ["node", "python", "php"] {
+        let base = root().join("testdata/lang").join(eco);
+        let mut cases: Vec<_> = std::fs::read_dir(&base)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        cases.sort();
+        for case in cases {
+            let has = |f: &str| case.join(f).is_file();
+            let (lock, expected) =
+                if has("yarn.lock") && has("package.json") && has("trivy-fs.json") {
+                    ("yarn.lock", "trivy-fs.json")
+                } else if has("poetry.lock") && has("pyproject.toml") && has("trivy.json") {
+                    ("poetry.lock", "trivy.json")
+                } else if has("composer.lock") && has("composer.json") && has("trivy.json") {
+                    ("composer.lock", "trivy.json")
+                } else {
+                    continue;
+                };
+            let d: Value =
+                serde_json::from_slice(&std::fs::read(case.join(expected)).unwrap()).unwrap();
+            let mut want: Vec<Row> = Vec::new();
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            if let Some(results) = d["results"].as_array() {
+                for r in results {
+                    for p in r["packages"].as_array().into_iter().flatten() {
+                        want.push((s(&p["name"]), s(&p["version"]), s(&p["relationship"])));
+                    }
+                }
+            } else {
+                for r in d["default"]["results"].as_array().into_iter().flatten() {
+                    for p in r["Packages"].as_array().into_iter().flatten() {
+                        want.push((s(&p["Name"]), s(&p["Version"]), s(&p["Relationship"])));
+                    }
+                }
+            }
+            let out = dir.path().join("out.json");
+            let o = tollgate(&[
+                "fs",
+                case.to_str().unwrap(),
+                "--db",
+                &db,
+                "--no-cache",
+                "-q",
+                "--format",
+                "json",
+                "--list-all-pkgs",
+                "--output",
+                out.to_str().unwrap(),
+            ]);
+            assert_eq!(code(&o), 0, "{}: {}", case.display(), stderr(&o));
+            let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+            let mut got: Vec<Row> = Vec::new();
+            for r in v["Results"].as_array().into_iter().flatten() {
+                if r["Target"].as_str().is_some_and(|t| t.ends_with(lock)) {
+                    for p in r["Packages"].as_array().into_iter().flatten() {
+                        got.push((s(&p["Name"]), s(&p["Version"]), s(&p["Relationship"])));
+                    }
+                }
+            }
+            want.sort();
+            want.dedup();
+            got.sort();
+            got.dedup();
+            assert_eq!(got, want, "{}", case.display());
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 17, "fixture directories compared");
+}

@@ -358,7 +358,8 @@ pub fn match_apps(inv: &Inventory, db: &dyn AdvisorySource) -> Result<Vec<AppFin
         let mut findings = Vec::new();
         for ip in &app.packages {
             let p = &ip.package;
-            if p.version.is_empty() {
+            // The scanned project itself and its workspaces are not dependencies.
+            if p.version.is_empty() || p.relationship == "root" || p.relationship == "workspace" {
                 continue;
             }
             let advs = db.advisories(ns, &p.name)?;

@@ -108,6 +108,10 @@ struct JPackage<'a> {
     licenses: &'a [String],
     #[serde(skip_serializing_if = "str::is_empty")]
     maintainer: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    relationship: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    dev: bool,
     #[serde(rename = "DependsOn", skip_serializing_if = "<[_]>::is_empty")]
     depends_on: &'a [String],
     layer: JLayer<'a>,
@@ -187,6 +191,8 @@ fn package<'a>(r: &'a TargetResult, ip: &'a InstalledPackage) -> JPackage<'a> {
         src_epoch: p.src_epoch,
         licenses: &p.licenses,
         maintainer: &p.maintainer,
+        relationship: &p.relationship,
+        dev: p.dev,
         depends_on: &p.depends_on,
         layer: JLayer {
             digest: &ip.layer.digest,

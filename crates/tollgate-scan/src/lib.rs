@@ -2,7 +2,7 @@
 //! file goes to its analyzers, per-layer results are cached by diff-id, and the layers are
 //! merged (whiteouts, opaque dirs) into one [`Inventory`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -16,7 +16,7 @@ pub use tollgate_analyze::{InstalledPackage, Inventory, LayerId};
 use tollgate_image::{FileMeta, Limits, Source, WalkedFile};
 
 /// Bumped when the layout of [`LayerResult`] or the walk changes: old cache entries are ignored.
-const CACHE_FORMAT: u32 = 3;
+const CACHE_FORMAT: u32 = 4;
 
 /// Everything the analyzers found in one layer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -142,6 +142,37 @@ struct FileFindings {
 }
 
 impl FileFindings {
+    /// Adds what analyzer `name` made of a file.
+    fn add(
+        &mut self,
+        name: &str,
+        r: Result<tollgate_analyze::AnalysisResult, tollgate_analyze::AnalyzeError>,
+    ) {
+        match r {
+            Ok(r) => {
+                self.os.extend(r.os);
+                if r.repository.is_some() {
+                    self.repository = r.repository;
+                }
+                self.package_infos.extend(r.package_infos);
+                self.applications.extend(r.applications);
+                self.system_files.extend(r.system_files);
+            }
+            Err(e) => self.errors.push(format!("{name} analyzer: {e}")),
+        }
+    }
+
+    fn extend(&mut self, o: FileFindings) {
+        self.os.extend(o.os);
+        if o.repository.is_some() {
+            self.repository = o.repository;
+        }
+        self.package_infos.extend(o.package_infos);
+        self.applications.extend(o.applications);
+        self.system_files.extend(o.system_files);
+        self.errors.extend(o.errors);
+    }
+
     fn is_empty(&self) -> bool {
         self.os.is_empty()
             && self.repository.is_none()
@@ -149,6 +180,26 @@ impl FileFindings {
             && self.applications.is_empty()
             && self.system_files.is_empty()
             && self.errors.is_empty()
+    }
+}
+
+/// Keeps what was found at `path`: a new visit replaces an earlier one of the same path,
+/// deferred (sibling-aware) results are added to it.
+fn record(
+    found: &mut Vec<FileFindings>,
+    at: &mut HashMap<String, usize>,
+    path: String,
+    f: FileFindings,
+    replace: bool,
+) {
+    match at.get(&path) {
+        Some(&i) if replace => found[i] = f,
+        Some(&i) => found[i].extend(f),
+        None if f.is_empty() => {}
+        None => {
+            at.insert(path, found.len());
+            found.push(f);
+        }
     }
 }
 
@@ -166,41 +217,69 @@ pub fn analyze_layer(
     let lref = &source.image().layers[index];
     // Binary analyzers choose by the executable bits, so files are picked with their metadata.
     let wants = |a: &dyn Analyzer, f: &FileMeta| a.required_file(f.path, f.mode, f.size);
-    let want = |f: &FileMeta| analyzers.iter().any(|a| wants(a.as_ref(), f));
+    // Files some analyzer reads beside its own (package.json next to yarn.lock), kept for the
+    // end of the walk; never from node_modules, whose thousands of package.json are not
+    // projects.
+    let sibling_names: HashSet<&str> = analyzers
+        .iter()
+        .flat_map(|a| a.siblings())
+        .copied()
+        .collect();
+    let is_sibling = |p: &str| {
+        let base = p.rsplit('/').next().unwrap_or(p);
+        sibling_names.contains(base) && !p.split('/').any(|c| c == "node_modules")
+    };
+    let want = |f: &FileMeta| is_sibling(f.path) || analyzers.iter().any(|a| wants(a.as_ref(), f));
     // Findings per path, in the order paths were first visited.
     let mut found: Vec<FileFindings> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
+    let mut siblings: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut deferred: BTreeMap<(usize, String), Vec<u8>> = BTreeMap::new();
     let mut visit = |file: WalkedFile| {
         let mut f = FileFindings::default();
         let meta = file.meta();
-        for a in analyzers.iter().filter(|a| wants(a.as_ref(), &meta)) {
-            match a.analyze(&file.path, &file.content) {
-                Ok(r) => {
-                    f.os.extend(r.os);
-                    if r.repository.is_some() {
-                        f.repository = r.repository;
-                    }
-                    f.package_infos.extend(r.package_infos);
-                    f.applications.extend(r.applications);
-                    f.system_files.extend(r.system_files);
-                }
-                Err(e) => f.errors.push(format!("{} analyzer: {e}", a.name())),
+        for (ai, a) in analyzers
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| wants(a.as_ref(), &meta))
+        {
+            if !a.siblings().is_empty() {
+                // Analyzed once the whole layer is seen, with its siblings.
+                deferred.insert((ai, file.path.clone()), file.content.clone());
+                continue;
             }
+            f.add(a.name(), a.analyze(&file.path, &file.content));
         }
         let WalkedFile { path, content, .. } = file;
-        drop(content);
-        match at.get(&path) {
-            Some(&i) => found[i] = f,
-            None if f.is_empty() => {}
-            None => {
-                at.insert(path, found.len());
-                found.push(f);
-            }
+        if is_sibling(&path) {
+            siblings.insert(path.clone(), content);
+        } else {
+            drop(content);
         }
+        record(&mut found, &mut at, path, f, true);
     };
     let files = source
         .walk_layer(index, &want, &mut visit, limits)
         .map_err(|e| e.to_string())?;
+    for path in &files.superseded {
+        siblings.remove(path);
+        deferred.retain(|(_, p), _| p != path);
+    }
+    for ((ai, path), content) in deferred {
+        let a = &analyzers[ai];
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let mut near: Vec<(&str, &[u8])> = siblings
+            .iter()
+            .filter(|(p, _)| {
+                dir.is_empty() || p.starts_with(dir) && p.as_bytes().get(dir.len()) == Some(&b'/')
+            })
+            .map(|(p, c)| (p.as_str(), c.as_slice()))
+            .collect();
+        near.sort_by_key(|(p, _)| p.matches('/').count());
+        let mut f = FileFindings::default();
+        f.add(a.name(), a.analyze_with_siblings(&path, &content, &near));
+        record(&mut found, &mut at, path, f, false);
+    }
     for path in &files.superseded {
         if let Some(&i) = at.get(path) {
             found[i] = FileFindings::default();

@@ -199,6 +199,18 @@ impl Analyzer for ComposerAnalyzer {
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         composer_with_json(path, content, None)
     }
+    fn siblings(&self) -> &'static [&'static str] {
+        &["composer.json"]
+    }
+    fn analyze_with_siblings(
+        &self,
+        path: &str,
+        content: &[u8],
+        siblings: &[(&str, &[u8])],
+    ) -> Result<AnalysisResult, AnalyzeError> {
+        let json = crate::sibling_in_dir(path, "composer.json", siblings);
+        composer_with_json(path, content, json)
+    }
 }
 
 /// Parses `composer.lock` and, when given, its `composer.json`: packages named in

@@ -365,6 +365,18 @@ impl Analyzer for PoetryAnalyzer {
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         poetry_with_pyproject(path, content, None)
     }
+    fn siblings(&self) -> &'static [&'static str] {
+        &["pyproject.toml"]
+    }
+    fn analyze_with_siblings(
+        &self,
+        path: &str,
+        content: &[u8],
+        siblings: &[(&str, &[u8])],
+    ) -> Result<AnalysisResult, AnalyzeError> {
+        let pyproject = crate::sibling_in_dir(path, "pyproject.toml", siblings);
+        poetry_with_pyproject(path, content, pyproject)
+    }
 }
 
 /// Parses `poetry.lock` and, when given, its `pyproject.toml`: packages named in the
@@ -687,6 +699,18 @@ impl Analyzer for PylockAnalyzer {
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         pylock_with_pyproject(path, content, None)
+    }
+    fn siblings(&self) -> &'static [&'static str] {
+        &["pyproject.toml"]
+    }
+    fn analyze_with_siblings(
+        &self,
+        path: &str,
+        content: &[u8],
+        siblings: &[(&str, &[u8])],
+    ) -> Result<AnalysisResult, AnalyzeError> {
+        let pyproject = crate::sibling_in_dir(path, "pyproject.toml", siblings);
+        pylock_with_pyproject(path, content, pyproject)
     }
 }
 

@@ -30,6 +30,77 @@ impl Analyzer for YarnAnalyzer {
         let packages = parse(text).map_err(|m| AnalyzeError::new(path, m))?;
         Ok(finish("yarn", path, packages))
     }
+    fn siblings(&self) -> &'static [&'static str] {
+        &["package.json"]
+    }
+    /// With the project's `package.json` (and those of the workspaces it names), packages are
+    /// marked direct/indirect and dev as Trivy's yarn post-analyzer does; without one, or when
+    /// it does not parse, the lockfile alone.
+    fn analyze_with_siblings(
+        &self,
+        path: &str,
+        content: &[u8],
+        siblings: &[(&str, &[u8])],
+    ) -> Result<AnalysisResult, AnalyzeError> {
+        let Some(root) = crate::sibling_in_dir(path, "package.json", siblings) else {
+            return self.analyze(path, content);
+        };
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let root_path = if dir.is_empty() {
+            "package.json".to_string()
+        } else {
+            format!("{dir}/package.json")
+        };
+        let mut jsons: Vec<(&str, &[u8])> = vec![(root_path.as_str(), root)];
+        if let Some(set) = workspace_globs(root) {
+            for (p, c) in siblings {
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap_or(p)
+                    .trim_start_matches('/')
+                    .trim_end_matches("/package.json");
+                if *p != root_path && set.is_match(rel) {
+                    jsons.push((p, c));
+                }
+            }
+        }
+        let mut r = match analyze_with_package_json(path, content, &jsons) {
+            Ok(r) => r,
+            Err(_) => return self.analyze(path, content),
+        };
+        // The project and its workspaces are listed too (Trivy's `root` and `workspace`).
+        if let Some(app) = r.applications.first_mut() {
+            for (i, (_, c)) in jsons.iter().enumerate() {
+                let v: serde_json::Value = serde_json::from_slice(c).unwrap_or_default();
+                let field = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+                app.packages.push(Package {
+                    name: field("name"),
+                    version: field("version"),
+                    relationship: if i == 0 { "root" } else { "workspace" }.to_string(),
+                    ..Default::default()
+                });
+            }
+        }
+        Ok(r)
+    }
+}
+
+/// The `workspaces` globs of a root package.json (`["packages/*"]` or `{"packages": [...]}`).
+fn workspace_globs(root: &[u8]) -> Option<globset::GlobSet> {
+    let v: serde_json::Value = serde_json::from_slice(root).ok()?;
+    let list = match &v["workspaces"] {
+        serde_json::Value::Array(a) => a.clone(),
+        serde_json::Value::Object(o) => o.get("packages")?.as_array()?.clone(),
+        _ => return None,
+    };
+    let mut b = globset::GlobSetBuilder::new();
+    for g in list.iter().filter_map(|g| g.as_str()) {
+        let g = g.trim_start_matches("./").trim_end_matches('/');
+        if let Ok(glob) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+            b.add(glob);
+        }
+    }
+    b.build().ok()
 }
 
 struct Block {
