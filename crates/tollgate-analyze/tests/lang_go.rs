@@ -1,73 +1,27 @@
 //! Go analyzers against Trivy 0.76 on Trivy's own testdata and on Go binaries built here
 //! (expectations: testdata/lang/go/**/*.trivy.json, made by testdata/lang/gen-trivy-expected-go-rust.py).
 
-use std::io::Read;
+mod common;
+
 use std::path::{Path, PathBuf};
 
+use common::{gunzip, triples, Triple};
 use tollgate_analyze::lang::golang::{GoBinaryAnalyzer, GoModAnalyzer};
-use tollgate_analyze::{AnalysisResult, Analyzer};
+use tollgate_analyze::Analyzer;
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lang/go")
+    common::testdata("go")
 }
-
-type Triple = (String, String, String);
 
 /// Trivy's (name, version, relationship) list for an input, or None when Trivy reported nothing.
 fn expected(input: &Path) -> Option<Vec<Triple>> {
-    let p = PathBuf::from(format!("{}.trivy.json", input.display()));
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    let pk = v["alone"]["packages"].as_array()?;
-    let mut out: Vec<Triple> = pk
-        .iter()
-        .map(|t| {
-            let s = |i: usize| t[i].as_str().unwrap().to_string();
-            (s(0), s(1), s(2))
-        })
-        .collect();
-    out.sort();
-    Some(out)
-}
-
-fn triples(r: &AnalysisResult) -> Option<Vec<Triple>> {
-    let app = r.applications.first()?;
-    let mut out: Vec<Triple> = app
-        .packages
-        .iter()
-        .map(|p| (p.name.clone(), p.version.clone(), p.relationship.clone()))
-        .collect();
-    out.sort();
-    Some(out)
-}
-
-fn gunzip(p: &Path) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
+    common::trivy_triples(input, "alone")
 }
 
 #[test]
 fn gomod_equals_trivy_on_trivy_testdata() {
-    let mut compared = 0;
-    for e in std::fs::read_dir(dir()).unwrap() {
-        let case = e.unwrap().path();
-        let gomod = case.join("go.mod");
-        if !gomod.exists() {
-            continue;
-        }
-        let want = expected(&gomod);
-        let got = GoModAnalyzer.analyze("go.mod", &std::fs::read(&gomod).unwrap());
-        match (&want, got) {
-            // Trivy logs a parse error and reports nothing; we say what is wrong.
-            (None, Err(_)) => {}
-            (None, Ok(r)) => assert!(r.applications.is_empty(), "{}", case.display()),
-            (Some(w), Ok(r)) => assert_eq!(triples(&r).as_ref(), Some(w), "{}", case.display()),
-            (Some(_), Err(e)) => panic!("{}: {e}", case.display()),
-        }
-        compared += 1;
-    }
+    // Where Trivy logs a parse error and reports nothing, we say what is wrong.
+    let compared = common::lockfiles_alone_equal_trivy(&dir(), "go.mod", &GoModAnalyzer);
     assert_eq!(compared, 20);
 }
 
@@ -164,19 +118,14 @@ fn gobinary_equals_trivy_on_binaries_built_here() {
 fn not_go_executables_give_nothing() {
     // Trivy's own "not a Go binary" inputs (copied from its analyzer testdata).
     let trivy = dir().join("not-go");
-    let mut inputs: Vec<Vec<u8>> = vec![
-        b"#!/bin/bash\necho hello\n".to_vec(),
-        b"MZ".to_vec(),
-        Vec::new(),
-        b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_vec(),
-    ];
-    for e in std::fs::read_dir(&trivy).unwrap().flatten() {
-        inputs.push(std::fs::read(e.path()).unwrap());
-    }
-    assert!(
-        inputs.len() >= 9,
-        "Trivy's inputs are in {}",
-        trivy.display()
+    let inputs = common::inputs_and_files_in(
+        vec![
+            b"#!/bin/bash\necho hello\n".to_vec(),
+            b"MZ".to_vec(),
+            Vec::new(),
+            b"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".to_vec(),
+        ],
+        &trivy,
     );
     for data in inputs {
         let r = GoBinaryAnalyzer.analyze("bin/x", &data).unwrap();
@@ -206,13 +155,7 @@ fn selection_by_executable_bits() {
 #[test]
 fn fuzz_go_binaries_never_panic() {
     let bin = dir().join("bin");
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = common::xorshift(0x9e37_79b9_7f4a_7c15);
     for name in [
         "hello-go119-stripped-ldflags",
         "hello-go119.exe",
@@ -241,7 +184,7 @@ fn fuzz_go_binaries_never_panic() {
             let mut d = data.clone();
             // Flip bytes in the headers or around the build info, where parsing happens.
             for _ in 0..(1 + next() % 8) {
-                let at = if next() % 2 == 0 {
+                let at = if next().is_multiple_of(2) {
                     (next() % 4096) as usize
                 } else {
                     bi + (next() % 700) as usize

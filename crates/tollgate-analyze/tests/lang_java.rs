@@ -2,6 +2,8 @@
 //! (`testdata/lang/java/expected.json`, made by `testdata/lang/gen-trivy-expected-java.py`),
 //! plus hostile archives made here.
 
+mod common;
+
 use std::io::{Cursor, Write};
 use std::path::PathBuf;
 
@@ -10,7 +12,7 @@ use tollgate_analyze::lang::java::{GradleLockAnalyzer, JarAnalyzer, PomAnalyzer}
 use tollgate_analyze::{Analyzer, Package};
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lang/java")
+    common::testdata("java")
 }
 
 /// Inputs where we deliberately differ from Trivy, and why. Each must really differ.
@@ -19,6 +21,15 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[(
     "`${env.HOME}`: Trivy substitutes the scanner's own environment variable; we leave it \
      empty, because the machine running the scan says nothing about the scanned project",
 )];
+
+/// The analyzer for a case's `format`.
+fn analyzer_for(fmt: &str) -> Box<dyn Analyzer> {
+    match fmt {
+        "jar" => Box::new(JarAnalyzer),
+        "pom" => Box::new(PomAnalyzer),
+        _ => Box::new(GradleLockAnalyzer),
+    }
+}
 
 /// A package as compared: name, version, and the file path (jar) or relationship (pom).
 type Row = (String, String, String);
@@ -70,11 +81,7 @@ fn equal_to_trivy_on_its_testdata() {
         let input = case["input"].as_str().unwrap_or_default();
         let path = case["path"].as_str().unwrap_or_default();
         let content = std::fs::read(data_dir().join(input)).expect("input file");
-        let analyzer: Box<dyn Analyzer> = match fmt {
-            "jar" => Box::new(JarAnalyzer),
-            "pom" => Box::new(PomAnalyzer),
-            _ => Box::new(GradleLockAnalyzer),
-        };
+        let analyzer = analyzer_for(fmt);
         assert!(
             analyzer.required(path),
             "{input}: {path} not required by {}",
@@ -321,13 +328,7 @@ fn pom_and_lockfile_bad_input() {
 fn mutated_inputs_never_panic() {
     let text = std::fs::read_to_string(data_dir().join("expected.json")).unwrap();
     let expected: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = common::xorshift(0x9E37_79B9_7F4A_7C15);
     for case in expected["cases"].as_array().unwrap() {
         let fmt = case["format"].as_str().unwrap();
         let path = case["path"].as_str().unwrap();
@@ -335,11 +336,7 @@ fn mutated_inputs_never_panic() {
         if original.is_empty() {
             continue;
         }
-        let analyzer: Box<dyn Analyzer> = match fmt {
-            "jar" => Box::new(JarAnalyzer),
-            "pom" => Box::new(PomAnalyzer),
-            _ => Box::new(GradleLockAnalyzer),
-        };
+        let analyzer = analyzer_for(fmt);
         let rounds = if fmt == "jar" { 300 } else { 60 };
         for _ in 0..rounds {
             let mut bytes = original.clone();

@@ -5,11 +5,12 @@
 //! Every (case, mode) must give Trivy's (name, version) list, except the differences listed
 //! in `KNOWN_DIFFERENCES`, each with its reason; a listed difference that disappears fails too.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use tollgate_analyze::lang::node;
-use tollgate_analyze::{Analyzer, Package};
+use tollgate_analyze::Analyzer;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/lang/node");
 
@@ -53,191 +54,6 @@ const KNOWN_DETAIL_DIFFERENCES: &[(&str, &str)] = &[
     ("it-yarn", "fs-dev"),
 ];
 
-#[derive(serde::Deserialize)]
-struct Expected {
-    #[serde(default)]
-    results: Vec<ExpResult>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct ExpResult {
-    target: String,
-    #[serde(rename = "type")]
-    kind: String,
-    packages: Vec<ExpPackage>,
-}
-
-#[derive(serde::Deserialize)]
-struct ExpPackage {
-    name: String,
-    version: String,
-    relationship: String,
-    dev: bool,
-    file_path: String,
-    licenses: Vec<String>,
-    depends_on: Vec<String>,
-}
-
-/// (analyzer type, target) -> sorted (name, version, file path).
-type Lists = BTreeMap<(String, String), Vec<(String, String, String)>>;
-/// Same keys -> sorted (name, version, relationship, dev, licenses).
-type Details =
-    BTreeMap<(String, String), Vec<(String, String, String, bool, Vec<String>, Vec<String>)>>;
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v.dedup();
-    v
-}
-
-fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            walk(&p, base, out);
-        } else {
-            let rel = p
-                .strip_prefix(base)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if !(rel.starts_with("trivy-") && rel.ends_with(".json")) {
-                out.push((rel, p));
-            }
-        }
-    }
-}
-
-/// Trivy's lists, without the project itself (`root`) and its workspaces, which our
-/// `Application` does not list as packages.
-fn expected(case: &Path, file: &str, types: &[&str]) -> Option<(Lists, Details)> {
-    let e: Expected =
-        serde_json::from_str(&std::fs::read_to_string(case.join(file)).unwrap()).unwrap();
-    if let Some(err) = e.error {
-        panic!("{}: Trivy failed: {err}", case.display());
-    }
-    let mut out = Lists::new();
-    let mut details = Details::new();
-    for r in e.results {
-        if !types.contains(&r.kind.as_str()) {
-            continue;
-        }
-        let key = if r.kind == "node-pkg" {
-            (r.kind, String::new())
-        } else {
-            (r.kind, r.target)
-        };
-        let list = out.entry(key.clone()).or_default();
-        let det = details.entry(key).or_default();
-        for p in r.packages {
-            if p.relationship == "root" || p.relationship == "workspace" {
-                continue;
-            }
-            let mut lic = p.licenses;
-            lic.sort();
-            det.push((
-                p.name.clone(),
-                p.version.clone(),
-                p.relationship,
-                p.dev,
-                lic,
-                sorted(p.depends_on),
-            ));
-            list.push((p.name, p.version, p.file_path));
-        }
-    }
-    out.retain(|_, v| !v.is_empty());
-    out.values_mut().for_each(|v| v.sort());
-    details.retain(|_, v| !v.is_empty());
-    details.values_mut().for_each(|v| v.sort());
-    Some((out, details))
-}
-
-/// (mode, expectation file, analyzers, Trivy types compared, dev packages included).
-type Mode<'a> = (
-    &'a str,
-    &'a str,
-    &'a Vec<Box<dyn Analyzer>>,
-    &'a [&'a str],
-    bool,
-);
-
-struct Ours {
-    /// Files some analyzer took.
-    analyzed: usize,
-    lists: Lists,
-    details: Details,
-    errors: Vec<String>,
-}
-
-fn run(
-    analyzers: &[Box<dyn Analyzer>],
-    files: &[(String, PathBuf)],
-    keep: impl Fn(&Package) -> bool,
-) -> Ours {
-    let mut lists = Lists::new();
-    let mut details = Details::new();
-    let mut errors = Vec::new();
-    let mut analyzed = 0;
-    for (rel, abs) in files {
-        for a in analyzers {
-            if !a.required(rel) {
-                continue;
-            }
-            analyzed += 1;
-            let content = std::fs::read(abs).unwrap();
-            match a.analyze(rel, &content) {
-                Ok(res) => {
-                    for app in res.applications {
-                        assert_eq!(app.kind, a.name());
-                        assert_eq!(app.file_path, *rel);
-                        let key = if app.kind == "node-pkg" {
-                            (app.kind.clone(), String::new())
-                        } else {
-                            (app.kind.clone(), app.file_path.clone())
-                        };
-                        let list = lists.entry(key.clone()).or_default();
-                        let det = details.entry(key).or_default();
-                        for p in app.packages.iter().filter(|p| keep(p)) {
-                            list.push((p.name.clone(), p.version.clone(), p.file_path.clone()));
-                            let mut lic = p.licenses.clone();
-                            lic.sort();
-                            det.push((
-                                p.name.clone(),
-                                p.version.clone(),
-                                p.relationship.clone(),
-                                p.dev,
-                                lic,
-                                sorted(p.depends_on.clone()),
-                            ));
-                        }
-                    }
-                }
-                Err(e) => {
-                    assert_eq!(e.path, *rel);
-                    errors.push(format!("{} {e}", a.name()));
-                }
-            }
-        }
-    }
-    lists.retain(|_, v| !v.is_empty());
-    lists.values_mut().for_each(|v| v.sort());
-    details.retain(|_, v| !v.is_empty());
-    details.values_mut().for_each(|v| v.sort());
-    Ours {
-        analyzed,
-        lists,
-        details,
-        errors,
-    }
-}
-
 #[test]
 fn node_analyzers_equal_trivy() {
     let all = node::analyzers();
@@ -245,119 +61,14 @@ fn node_analyzers_equal_trivy() {
         all.into_iter().filter(|a| a.name() != "node-pkg").collect();
     let installed: Vec<Box<dyn Analyzer>> = vec![Box::new(node::NodePkgAnalyzer)];
 
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(DIR)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() > 50, "testdata missing: {}", cases.len());
-
-    let mut differing: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut detail_diffs: BTreeSet<(String, String)> = BTreeSet::new();
-    let mut report = String::new();
-    // "format mode" -> (cases, equal, empty on both sides)
-    let mut tally: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
-    for case in &cases {
-        let name = case.file_name().unwrap().to_string_lossy().to_string();
-        let mut files = Vec::new();
-        walk(case, case, &mut files);
-        let modes: [Mode; 3] = [
-            (
-                "fs",
-                "trivy-fs.json",
-                &lockfile,
-                &["npm", "yarn", "pnpm"],
-                false,
-            ),
-            (
-                "fs-dev",
-                "trivy-fs-dev.json",
-                &lockfile,
-                &["npm", "yarn", "pnpm"],
-                true,
-            ),
-            (
-                "rootfs",
-                "trivy-rootfs.json",
-                &installed,
-                &["node-pkg"],
-                true,
-            ),
-        ];
-        for (mode, file, analyzers, types, with_dev) in modes {
-            let (want, want_details) = expected(case, file, types).unwrap();
-            let ours = run(analyzers, &files, |p| with_dev || !p.dev);
-            // An input we reject must be one Trivy lists nothing for.
-            for e in &ours.errors {
-                report.push_str(&format!("  [{name} {mode}] rejected: {e}\n"));
-            }
-            let fmt = case_format(&name);
-            // Count a case in the modes whose analyzers take one of its files.
-            if ours.analyzed == 0 && want.is_empty() {
-                continue;
-            }
-            if mode != "fs" && ours.lists == want && ours.details != want_details {
-                detail_diffs.insert((name.clone(), mode.to_string()));
-                report.push_str(&format!(
-                    "DETAIL [{name} {mode}] (relationship, dev, licenses, depends_on)\n  trivy: {want_details:?}\n  ours:  {:?}\n",
-                    ours.details
-                ));
-            }
-            let t = tally.entry(format!("{fmt} {mode}")).or_default();
-            t.0 += 1;
-            if want.is_empty() && ours.lists.is_empty() {
-                t.2 += 1;
-            }
-            if ours.lists != want {
-                differing.insert((name.clone(), mode.to_string()));
-                report.push_str(&format!(
-                    "DIFF [{name} {mode}]\n  trivy: {want:?}\n  ours:  {:?}\n",
-                    ours.lists
-                ));
-            } else {
-                t.1 += 1;
-            }
-        }
-    }
-    eprintln!("{report}");
-    eprintln!("detail differences: {detail_diffs:?}");
-    for (k, (n, eq, empty)) in &tally {
-        eprintln!("{k}: {eq}/{n} equal ({empty} empty on both sides)");
-    }
-    let known: BTreeSet<(String, String)> = KNOWN_DIFFERENCES
-        .iter()
-        .map(|(c, m, _)| (c.to_string(), m.to_string()))
-        .collect();
-    let unexpected: Vec<_> = differing.difference(&known).collect();
-    let vanished: Vec<_> = known.difference(&differing).collect();
-    assert!(
-        unexpected.is_empty(),
-        "differences from Trivy not listed: {unexpected:?}"
+    let lock_types = ["npm", "yarn", "pnpm"];
+    common::assert_modes_equal_trivy(
+        Path::new(DIR),
+        51,
+        &common::fs_and_rootfs_modes(&lockfile, &lock_types, &installed, &["node-pkg"]),
+        KNOWN_DIFFERENCES,
+        KNOWN_DETAIL_DIFFERENCES,
     );
-    assert!(
-        vanished.is_empty(),
-        "listed differences that no longer differ: {vanished:?}"
-    );
-    let known_details: BTreeSet<(String, String)> = KNOWN_DETAIL_DIFFERENCES
-        .iter()
-        .map(|(c, m)| (c.to_string(), m.to_string()))
-        .collect();
-    assert_eq!(
-        detail_diffs, known_details,
-        "relationship/dev/license differences changed"
-    );
-}
-
-/// `npm`, `yarn`, `pnpm`, `pkgjson`, `nodepkg` (parser testdata) or `an-npm`, `an-yarn`, ...
-/// (analyzer testdata).
-fn case_format(name: &str) -> String {
-    let mut parts = name.split('-');
-    let first = parts.next().unwrap_or(name);
-    match (first, parts.next()) {
-        ("an" | "it", Some(second)) => format!("{first}-{second}"),
-        _ => first.to_string(),
-    }
 }
 
 #[test]
@@ -421,23 +132,7 @@ fn bad_input_is_an_error_not_a_panic() {
         (&pkg, "node_modules/a/package.json", deep_json.into_bytes(), "invalid package.json"),
     ];
     for (a, path, content, want) in cases {
-        match a.analyze(path, &content) {
-            Ok(r) => panic!(
-                "{} accepted bad input {:?}: {r:?}",
-                a.name(),
-                String::from_utf8_lossy(&content[..content.len().min(60)])
-            ),
-            Err(e) => {
-                assert_eq!(e.path, path);
-                let msg = e.to_string();
-                assert!(msg.starts_with(path), "{msg}");
-                assert!(
-                    msg.contains(want),
-                    "{}: {msg:?} does not say {want:?}",
-                    a.name()
-                );
-            }
-        }
+        common::assert_rejects(a, path, &content, want);
     }
 }
 
@@ -515,16 +210,9 @@ fn seg_glob(pattern: &str, path: &str) -> bool {
 #[test]
 fn yarn_with_package_json_equals_trivy() {
     let mut compared = 0;
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(DIR)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
     let mut failures = Vec::new();
-    for case in &cases {
-        let mut files = Vec::new();
-        walk(case, case, &mut files);
+    for case in &common::case_dirs(Path::new(DIR), |p| p.is_dir()) {
+        let files = common::mode_case_files(case);
         for (rel, abs) in &files {
             if !node::YarnAnalyzer.required(rel) {
                 continue;
@@ -583,7 +271,7 @@ fn yarn_with_package_json_equals_trivy() {
             let res =
                 node::yarn_with_package_json(rel, &std::fs::read(abs).unwrap(), &pjs).unwrap();
             for (file, with_dev) in [("trivy-fs-dev.json", true), ("trivy-fs.json", false)] {
-                let (_, want) = expected(case, file, &["yarn"]).unwrap();
+                let (_, want) = common::trivy_lists(case, file, &["yarn"]);
                 let want: Vec<_> = want
                     .get(&("yarn".to_string(), rel.clone()))
                     .cloned()

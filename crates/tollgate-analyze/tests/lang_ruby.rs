@@ -1,11 +1,11 @@
 //! Ruby analyzers against the real Trivy 0.76 on Trivy's own testdata
 //! (`testdata/lang/ruby/<case>/trivy.json`, made by `testdata/lang/gen-trivy-expected.py`).
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+mod common;
 
+use common::TrivyJsonCases;
 use tollgate_analyze::lang::ruby;
-use tollgate_analyze::{AnalysisResult, AnalyzeError, Analyzer};
+use tollgate_analyze::Analyzer;
 
 /// Cases where Trivy logs an error and lists nothing, and we return an `AnalyzeError`.
 const EXPECTED_ERRORS: &[(&str, &str)] = &[
@@ -24,195 +24,25 @@ const EXPECTED_ERRORS: &[(&str, &str)] = &[
 /// Packages whose `depends_on` differs from Trivy's on purpose: (case, package, why).
 const KNOWN_DEPENDS_ON_DIFFS: &[(&str, &str, &str)] = &[];
 
-/// (type, target or package file path, name, version, relationship, depends_on joined).
-type Row = (String, String, String, String, String, String);
-
-fn known_dep_diff(case: &str, name: &str) -> bool {
-    KNOWN_DEPENDS_ON_DIFFS
-        .iter()
-        .any(|(c, n, _)| *c == case && *n == name)
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lang/ruby")
-}
-
-fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(&p, base, out);
-        } else {
-            out.push(
-                p.strip_prefix(base)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-            );
-        }
+fn cases() -> TrivyJsonCases<'static> {
+    TrivyJsonCases {
+        root: common::testdata("ruby"),
+        analyzers: ruby::analyzers,
+        with_sibling: &[],
+        expected_errors: EXPECTED_ERRORS,
+        known_depends_on_diffs: KNOWN_DEPENDS_ON_DIFFS,
     }
-}
-
-/// Runs every analyzer that wants a file of the case, the way the walker would.
-fn run_case(dir: &Path) -> Vec<Result<AnalysisResult, AnalyzeError>> {
-    let mut files = Vec::new();
-    walk(dir, dir, &mut files);
-    files.retain(|f| f != "trivy.json");
-    files.sort();
-    let mut out = Vec::new();
-    for f in &files {
-        let bytes = std::fs::read(dir.join(f)).unwrap();
-        for a in ruby::analyzers() {
-            if !a.required(f) {
-                continue;
-            }
-            out.push(a.analyze(f, &bytes));
-        }
-    }
-    out
-}
-
-fn ours(case: &str, results: &[AnalysisResult], include_dev: bool) -> BTreeSet<Row> {
-    let mut s = BTreeSet::new();
-    for r in results {
-        for a in &r.applications {
-            // Trivy drops edges to dev packages together with the packages.
-            let kept: BTreeSet<String> = a
-                .packages
-                .iter()
-                .filter(|p| include_dev || !p.dev)
-                .map(|p| format!("{}@{}", p.name, p.version))
-                .collect();
-            for p in a.packages.iter().filter(|p| include_dev || !p.dev) {
-                let mut deps: Vec<&str> = p
-                    .depends_on
-                    .iter()
-                    .filter(|d| kept.contains(*d))
-                    .map(String::as_str)
-                    .collect();
-                deps.sort();
-                let deps = if known_dep_diff(case, &p.name) {
-                    "(known difference)".to_string()
-                } else {
-                    deps.join(",")
-                };
-                let target = if p.file_path.is_empty() {
-                    &a.file_path
-                } else {
-                    &p.file_path
-                };
-                s.insert((
-                    a.kind.clone(),
-                    target.clone(),
-                    p.name.clone(),
-                    p.version.clone(),
-                    p.relationship.clone(),
-                    deps,
-                ));
-            }
-        }
-    }
-    s
-}
-
-fn trivy(case: &str, v: &serde_json::Value) -> BTreeSet<Row> {
-    let mut s = BTreeSet::new();
-    for r in v["results"].as_array().into_iter().flatten() {
-        for p in r["Packages"].as_array().into_iter().flatten() {
-            let fp = p["FilePath"].as_str().unwrap_or("");
-            let target = if fp.is_empty() {
-                r["Target"].as_str().unwrap()
-            } else {
-                fp
-            };
-            let name = p["Name"].as_str().unwrap();
-            let mut deps: Vec<&str> = p["DependsOn"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| d.as_str().unwrap())
-                .collect();
-            deps.sort();
-            let deps = if known_dep_diff(case, name) {
-                "(known difference)".to_string()
-            } else {
-                deps.join(",")
-            };
-            s.insert((
-                r["Type"].as_str().unwrap().to_string(),
-                target.to_string(),
-                p["Name"].as_str().unwrap().to_string(),
-                p["Version"].as_str().unwrap_or("").to_string(),
-                p["Relationship"].as_str().unwrap_or("").to_string(),
-                deps,
-            ));
-        }
-    }
-    s
 }
 
 #[test]
 fn equal_to_trivy_on_trivy_testdata() {
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(root())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.join("trivy.json").exists())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 10, "testdata missing: {}", cases.len());
-    let mut failures = Vec::new();
-    for dir in &cases {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let expected: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("trivy.json")).unwrap()).unwrap();
-        let results = run_case(dir);
-        let (ok, errs): (Vec<_>, Vec<_>) = results.into_iter().partition(|r| r.is_ok());
-        let ok: Vec<AnalysisResult> = ok.into_iter().map(Result::unwrap).collect();
-        let errs: Vec<String> = errs
-            .into_iter()
-            .map(|e| e.unwrap_err().to_string())
-            .collect();
-        let want_err = EXPECTED_ERRORS.iter().any(|(c, _)| *c == name);
-        if want_err == errs.is_empty() {
-            failures.push(format!(
-                "{name}: errors {errs:?}, expected error: {want_err}"
-            ));
-        }
-        for (mode, dev) in [("default", false), ("include_dev_deps", true)] {
-            // `trivy rootfs` has no --include-dev-deps (null): installed packages are never dev.
-            let e = if expected[mode].is_null() {
-                &expected["default"]
-            } else {
-                &expected[mode]
-            };
-            let want = trivy(&name, e);
-            let got = ours(&name, &ok, dev);
-            if want != got {
-                failures.push(format!(
-                    "{name} [{mode}]\n  only trivy: {:?}\n  only ours:  {:?}",
-                    want.difference(&got).collect::<Vec<_>>(),
-                    got.difference(&want).collect::<Vec<_>>()
-                ));
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} cases differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    cases().assert_equal_to_trivy(10);
 }
 
 #[test]
 fn required_paths() {
     let a = ruby::analyzers();
-    let wants = |p: &str| -> Vec<&str> {
-        a.iter()
-            .filter(|x| x.required(p))
-            .map(|x| x.name())
-            .collect()
-    };
+    let wants = |p: &str| common::wanted_by(&a, p);
     assert_eq!(wants("app/Gemfile.lock"), ["bundler"]);
     assert_eq!(wants("Gemfile.lock"), ["bundler"]);
     assert_eq!(
@@ -243,15 +73,7 @@ fn bad_input_is_an_error_naming_the_file() {
         ("x/specifications/a.gemspec", b"name = 'x'\n"),
         ("x/specifications/a.gemspec", b"\xc3\x28"),
     ];
-    for (path, bytes) in cases {
-        let a = ruby::analyzers()
-            .into_iter()
-            .find(|a| a.required(path))
-            .unwrap();
-        let e = a.analyze(path, bytes).expect_err(path);
-        assert_eq!(e.path, *path);
-        assert!(e.to_string().starts_with(path), "{e}");
-    }
+    common::bad_inputs_name_the_file(&ruby::analyzers(), cases);
 }
 
 #[test]
@@ -301,22 +123,5 @@ fn bundler_platform_and_git_sections() {
 /// Truncated and bit-flipped copies of every testdata file: an answer or an error, never a panic.
 #[test]
 fn damaged_files_never_panic() {
-    let mut files = Vec::new();
-    walk(&root(), &root(), &mut files);
-    let analyzers = ruby::analyzers();
-    let mut runs = 0;
-    for f in files.iter().filter(|f| !f.ends_with("trivy.json")) {
-        let bytes = std::fs::read(root().join(f)).unwrap();
-        for a in analyzers.iter().filter(|a| a.required(f)) {
-            let step = (bytes.len() / 20).max(1);
-            for cut in (0..bytes.len()).step_by(step) {
-                let _ = a.analyze(f, &bytes[..cut]);
-                let mut flipped = bytes.clone();
-                flipped[cut] ^= 0x5a;
-                let _ = a.analyze(f, &flipped);
-                runs += 2;
-            }
-        }
-    }
-    assert!(runs > 100, "{runs}");
+    cases().assert_damaged_files_never_panic();
 }

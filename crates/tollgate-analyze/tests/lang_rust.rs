@@ -2,51 +2,17 @@
 //! binaries built here (expectations: testdata/lang/rust/**/*.trivy.json, made by
 //! testdata/lang/gen-trivy-expected-go-rust.py).
 
-use std::io::{Read, Write};
+mod common;
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
+use common::{gunzip, triples, trivy_triples};
 use tollgate_analyze::lang::rust::{CargoAnalyzer, RustBinaryAnalyzer};
-use tollgate_analyze::{AnalysisResult, Analyzer};
+use tollgate_analyze::Analyzer;
 
 fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/lang/rust")
-}
-
-type Triple = (String, String, String);
-
-fn expected_in(input: &Path, key: &str) -> Option<Vec<Triple>> {
-    let p = PathBuf::from(format!("{}.trivy.json", input.display()));
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
-    let pk = v[key]["packages"].as_array()?;
-    let mut out: Vec<Triple> = pk
-        .iter()
-        .map(|t| {
-            let s = |i: usize| t[i].as_str().unwrap().to_string();
-            (s(0), s(1), s(2))
-        })
-        .collect();
-    out.sort();
-    Some(out)
-}
-
-fn triples(r: &AnalysisResult) -> Option<Vec<Triple>> {
-    let app = r.applications.first()?;
-    let mut out: Vec<Triple> = app
-        .packages
-        .iter()
-        .map(|p| (p.name.clone(), p.version.clone(), p.relationship.clone()))
-        .collect();
-    out.sort();
-    Some(out)
-}
-
-fn gunzip(p: &Path) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(p).unwrap())
-        .read_to_end(&mut out)
-        .unwrap();
-    out
+    common::testdata("rust")
 }
 
 /// Trivy 0.76 on each Cargo.lock alone (the input a per-file analyzer sees): equal, name,
@@ -54,24 +20,8 @@ fn gunzip(p: &Path) -> Vec<u8> {
 /// (root/direct/indirect, unreachable crates dropped) is in `whole_tree`, not compared.
 #[test]
 fn cargo_lock_equals_trivy_on_trivy_testdata() {
-    let mut compared = 0;
-    for e in std::fs::read_dir(dir()).unwrap() {
-        let case = e.unwrap().path();
-        let lock = case.join("Cargo.lock");
-        if !lock.exists() {
-            continue;
-        }
-        let want = expected_in(&lock, "alone");
-        let got = CargoAnalyzer.analyze("Cargo.lock", &std::fs::read(&lock).unwrap());
-        match (&want, got) {
-            // Trivy logs the TOML error and reports nothing; we report the error.
-            (None, Err(_)) => {}
-            (None, Ok(r)) => assert!(r.applications.is_empty(), "{}", case.display()),
-            (Some(w), Ok(r)) => assert_eq!(triples(&r).as_ref(), Some(w), "{}", case.display()),
-            (Some(_), Err(e)) => panic!("{}: {e}", case.display()),
-        }
-        compared += 1;
-    }
+    // Where Trivy logs the TOML error and reports nothing, we report the error.
+    let compared = common::lockfiles_alone_equal_trivy(&dir(), "Cargo.lock", &CargoAnalyzer);
     assert_eq!(compared, 13);
 }
 
@@ -81,7 +31,11 @@ fn rustbinary_equals_trivy_on_auditable_binaries() {
     for name in ["rust-auditable", "rust-auditable-dups"] {
         let data = gunzip(&bin.join(format!("{name}.gz")));
         let r = RustBinaryAnalyzer.analyze("bin/x", &data).unwrap();
-        assert_eq!(triples(&r), expected_in(&bin.join(name), "alone"), "{name}");
+        assert_eq!(
+            triples(&r),
+            trivy_triples(&bin.join(name), "alone"),
+            "{name}"
+        );
         assert_eq!(r.applications[0].kind, "rustbinary");
     }
 }
@@ -90,18 +44,13 @@ fn rustbinary_equals_trivy_on_auditable_binaries() {
 fn not_auditable_executables_give_nothing() {
     // Trivy's own "not an auditable binary" inputs (copied from its analyzer testdata).
     let trivy = dir().join("not-auditable");
-    let mut inputs: Vec<Vec<u8>> = vec![
-        b"#!/bin/bash\necho hi\n".to_vec(),
-        b"MZ".to_vec(),
-        Vec::new(),
-    ];
-    for e in std::fs::read_dir(&trivy).unwrap().flatten() {
-        inputs.push(std::fs::read(e.path()).unwrap());
-    }
-    assert!(
-        inputs.len() >= 9,
-        "Trivy's inputs are in {}",
-        trivy.display()
+    let mut inputs = common::inputs_and_files_in(
+        vec![
+            b"#!/bin/bash\necho hi\n".to_vec(),
+            b"MZ".to_vec(),
+            Vec::new(),
+        ],
+        &trivy,
     );
     // A Go executable: an ELF without `.dep-v0`.
     inputs.push(gunzip(
@@ -164,13 +113,7 @@ fn corrupt_audit_data_is_an_error() {
 #[test]
 fn fuzz_rust_binaries_never_panic() {
     let data = gunzip(&dir().join("bin/rust-auditable.gz"));
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = common::xorshift(0x2545_f491_4f6c_dd1d);
     let sec = data.len() - 0x1000; // section headers and `.dep-v0` sit near the end
     let mut variants: Vec<Vec<u8>> = [
         16,
