@@ -132,7 +132,7 @@ fn decompress_to_temp(
         ),
         Compression::None => Box::new(r),
     };
-    let mut counted = Counted::new(&mut dec, opts.limits.max_layer_bytes);
+    let mut counted = Counted::with_hash(&mut dec, opts.limits.max_layer_bytes, false);
     let mut w = io::BufWriter::with_capacity(64 * 1024, &mut out);
     let res = io::copy(&mut counted, &mut w).and_then(|_| io::Write::flush(&mut w));
     if let Err(e) = res {

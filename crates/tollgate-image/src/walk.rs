@@ -22,30 +22,89 @@ impl fmt::Display for LimitExceeded {
 
 impl std::error::Error for LimitExceeded {}
 
-/// Hashes and counts what passes through; fails past `limit` bytes.
+/// SHA-256 on its own thread: a cold scan's CPU is mostly hashing, and the tar parsing can
+/// run beside it. Chunks go through a bounded channel, so memory stays bounded.
+struct HashThread {
+    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    handle: Option<std::thread::JoinHandle<String>>,
+}
+
+impl HashThread {
+    fn start() -> HashThread {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+        let handle = std::thread::spawn(move || {
+            let mut h = Sha256::new();
+            for chunk in rx {
+                h.update(&chunk);
+            }
+            format!("sha256:{}", hex::encode(h.finalize()))
+        });
+        HashThread {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        if let Some(tx) = &self.tx {
+            if tx.send(data.to_vec()).is_err() {
+                self.tx = None;
+            }
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.tx = None;
+        self.handle
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for HashThread {
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Counts (and, when asked, hashes) what passes through; fails past `limit` bytes.
 pub(crate) struct Counted<R> {
     inner: R,
-    hasher: Sha256,
+    /// Only digests someone checks are computed.
+    hasher: Option<HashThread>,
     pub count: u64,
     limit: u64,
 }
 
 impl<R> Counted<R> {
-    pub fn new(inner: R, limit: u64) -> Self {
+    /// Counts, and hashes when `hash` is set.
+    pub fn with_hash(inner: R, limit: u64, hash: bool) -> Self {
         Counted {
             inner,
-            hasher: Sha256::new(),
+            hasher: hash.then(HashThread::start),
             count: 0,
             limit,
         }
     }
 
+    /// Stops hashing (what was hashed so far is dropped).
+    pub fn stop_hashing(&mut self) {
+        self.hasher = None;
+    }
+
+    /// The reader, the digest (`None` when not hashing) and the byte count.
+    pub fn finish_opt(self) -> (R, Option<String>, u64) {
+        (self.inner, self.hasher.map(HashThread::finish), self.count)
+    }
+
+    /// The reader, the digest and the byte count (hashing must be on).
     pub fn finish(self) -> (R, String, u64) {
-        (
-            self.inner,
-            format!("sha256:{}", hex::encode(self.hasher.finalize())),
-            self.count,
-        )
+        let (r, d, n) = self.finish_opt();
+        (r, d.unwrap_or_default(), n)
     }
 }
 
@@ -55,7 +114,9 @@ impl<R: Read> Read for Counted<R> {
         if self.count + n as u64 > self.limit {
             return Err(io::Error::other(LimitExceeded(self.limit)));
         }
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         self.count += n as u64;
         Ok(n)
     }
@@ -128,10 +189,16 @@ pub(crate) fn walk_layer_stream(
     let mut out = LayerFiles::default();
     let corrupt = |e: io::Error| io_to_layer_error(expect.label, limits, e);
 
-    let raw = Counted::new(open()?, u64::MAX);
+    let check_blob = !expect.blob_digest.is_empty();
+    let raw = Counted::with_hash(open()?, u64::MAX, check_blob);
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let head = raw.fill_buf().map_err(corrupt)?;
     let compression = sniff(head);
+    // An uncompressed layer's stored bytes are its tar: one hash serves both digests.
+    let plain = compression == Compression::None;
+    if plain {
+        raw.get_mut().stop_hashing();
+    }
     if let Some(a) = expect.announced {
         if a != compression {
             out.warnings.push(format!(
@@ -147,7 +214,8 @@ pub(crate) fn walk_layer_stream(
             zstd::stream::read::Decoder::with_buffer(raw).map_err(corrupt)?,
         )),
     };
-    let tar = Counted::new(decoder, limits.max_layer_bytes);
+    let hash_tar = !expect.diff_id.is_empty() || (plain && check_blob);
+    let tar = Counted::with_hash(decoder, limits.max_layer_bytes, hash_tar);
     let mut reader = TarReader::new(Stream(tar));
 
     let mut state = FirstPass::default();
@@ -167,14 +235,15 @@ pub(crate) fn walk_layer_stream(
     // Drain what follows the end-of-archive marker so both digests cover the whole stream.
     let Stream(mut tar) = reader.into_inner();
     io::copy(&mut tar, &mut io::sink()).map_err(corrupt)?;
-    let (decoder, diff_id, uncompressed) = tar.finish();
+    let (decoder, diff_id, uncompressed) = tar.finish_opt();
     let mut raw = decoder.into_raw();
     io::copy(&mut raw, &mut io::sink()).map_err(corrupt)?;
-    let (_, blob_digest, _) = raw.into_inner().finish();
+    let (_, raw_digest, _) = raw.into_inner().finish_opt();
+    let blob_digest = if plain { diff_id.clone() } else { raw_digest }.unwrap_or_default();
     out.uncompressed_size = uncompressed;
 
-    check_diff_id(expect, diff_id)?;
-    if !expect.blob_digest.is_empty() && !expect.blob_digest.eq_ignore_ascii_case(&blob_digest) {
+    check_diff_id(expect, diff_id.unwrap_or_default())?;
+    if check_blob && !expect.blob_digest.eq_ignore_ascii_case(&blob_digest) {
         return Err(ImageError::DigestMismatch {
             what: format!("{} (stored blob)", expect.label),
             expected: expect.blob_digest.to_string(),
@@ -472,7 +541,11 @@ fn resolve_hardlinks(
             Box::new(zstd::stream::read::Decoder::with_buffer(raw).map_err(corrupt)?)
         }
     };
-    let mut reader = TarReader::new(Stream(Counted::new(stream, limits.max_layer_bytes)));
+    let mut reader = TarReader::new(Stream(Counted::with_hash(
+        stream,
+        limits.max_layer_bytes,
+        !expect.diff_id.is_empty(),
+    )));
     let mut ordinal: u64 = 0;
     while let Some(entry) = reader.next_entry().map_err(corrupt)? {
         let this = ordinal;
