@@ -84,7 +84,8 @@ impl LayerCache {
         let bytes = serde_json::to_vec(value).map_err(std::io::Error::other)?;
         let mut tmp = tempfile_in(&self.dir)?;
         std::io::Write::write_all(&mut tmp.1, &bytes)?;
-        tmp.1.sync_all()?;
+        // No fsync: a cache entry cut short by a crash reads as corrupt JSON, which `get`
+        // treats as a miss; the rename still keeps readers from seeing half-written files.
         drop(tmp.1);
         std::fs::rename(&tmp.0, self.path(key)).inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp.0);
