@@ -230,9 +230,21 @@ impl<'a> Findings<'a> {
         let data_source = self.db.data_source(&adv.source);
         let (severity, severity_source) = pick_severity(adv, data_source.as_ref(), &detail);
         let p = &ip.package;
+        // Vendor ids: the feed's own (DSA/DLA) and, for OSV records, the non-CVE ids of the
+        // same vulnerability (GHSA-..., GO-..., PYSEC-...), as Trivy lists them.
+        let mut vendor_ids = adv.vendor_ids.clone();
+        let mut others: Vec<String> = adv
+            .aliases
+            .iter()
+            .filter(|a| **a != adv.vuln_id && !a.starts_with("CVE-") && !vendor_ids.contains(a))
+            .cloned()
+            .collect();
+        others.sort();
+        others.dedup();
+        vendor_ids.extend(others);
         Ok(Finding {
             vuln_id: adv.vuln_id.clone(),
-            vendor_ids: adv.vendor_ids.clone(),
+            vendor_ids,
             pkg_id: format!("{}@{installed_version}", p.name),
             installed_version,
             fixed_version: adv.fixed_version.clone().unwrap_or_default(),

@@ -177,3 +177,33 @@ fn unknown_os_is_a_warning() {
     assert!(r.findings.is_empty());
     assert!(r.warnings[0].contains("unsupported"));
 }
+
+#[test]
+fn osv_aliases_become_vendor_ids() {
+    let mut adv = fixed(
+        "go",
+        "gopkg.in/yaml.v3",
+        "CVE-2022-28948",
+        "3.0.0-20220521103104-8f96da9f5d5e",
+        "govulndb",
+    );
+    adv.aliases = vec![
+        "GO-2022-0603".into(),
+        "GHSA-hp87-p4gw-j4gq".into(),
+        "CVE-2022-28948".into(),
+    ];
+    let ip = InstalledPackage {
+        package: Package {
+            name: "gopkg.in/yaml.v3".into(),
+            version: "v3.0.0-20210107192922-496545a6307b".into(),
+            ..Default::default()
+        },
+        file_path: String::new(),
+        layer: LayerId::default(),
+    };
+    let db = Mem(vec![]);
+    let f = Findings::new(&db)
+        .make(&adv, &ip, ip.package.version.clone(), Status::Fixed)
+        .unwrap();
+    assert_eq!(f.vendor_ids, ["GHSA-hp87-p4gw-j4gq", "GO-2022-0603"]);
+}

@@ -93,38 +93,47 @@ impl TargetResult {
 /// Package URL of a language package (`pkg:pypi/django@3.2.1`, `pkg:maven/org.a/b@1.0`).
 pub fn lang_purl(kind: &str, p: &tollgate_analyze::Package) -> Option<String> {
     let ns = tollgate_match::lang_namespace(kind)?;
-    let ver = pct(&p.version);
-    Some(match ns {
+    let u = lang_purl_base(ns, p);
+    // A package without a version (a Go main module built as `(devel)`) has no `@`.
+    Some(if p.version.is_empty() {
+        u
+    } else {
+        format!("{u}@{}", pct(&p.version))
+    })
+}
+
+fn lang_purl_base(ns: &str, p: &tollgate_analyze::Package) -> String {
+    match ns {
         "pip" => format!(
-            "pkg:pypi/{}@{ver}",
+            "pkg:pypi/{}",
             pct(&p.name.to_ascii_lowercase().replace('_', "-"))
         ),
         "npm" => match p.name.strip_prefix('@').and_then(|n| n.split_once('/')) {
-            Some((scope, name)) => format!("pkg:npm/%40{}/{}@{ver}", pct(scope), pct(name)),
-            None => format!("pkg:npm/{}@{ver}", pct(&p.name)),
+            Some((scope, name)) => format!("pkg:npm/%40{}/{}", pct(scope), pct(name)),
+            None => format!("pkg:npm/{}", pct(&p.name)),
         },
         "go" => {
             let (path, name) = p.name.rsplit_once('/').unwrap_or(("", p.name.as_str()));
             let path: Vec<String> = path.split('/').filter(|s| !s.is_empty()).map(pct).collect();
             if path.is_empty() {
-                format!("pkg:golang/{}@{ver}", pct(name))
+                format!("pkg:golang/{}", pct(name))
             } else {
-                format!("pkg:golang/{}/{}@{ver}", path.join("/"), pct(name))
+                format!("pkg:golang/{}/{}", path.join("/"), pct(name))
             }
         }
-        "cargo" => format!("pkg:cargo/{}@{ver}", pct(&p.name)),
+        "cargo" => format!("pkg:cargo/{}", pct(&p.name)),
         "maven" => match p.name.split_once(':') {
-            Some((g, a)) => format!("pkg:maven/{}/{}@{ver}", pct(g), pct(a)),
-            None => format!("pkg:maven/{}@{ver}", pct(&p.name)),
+            Some((g, a)) => format!("pkg:maven/{}/{}", pct(g), pct(a)),
+            None => format!("pkg:maven/{}", pct(&p.name)),
         },
-        "rubygems" => format!("pkg:gem/{}@{ver}", pct(&p.name)),
+        "rubygems" => format!("pkg:gem/{}", pct(&p.name)),
         "packagist" => match p.name.split_once('/') {
-            Some((v, n)) => format!("pkg:composer/{}/{}@{ver}", pct(v), pct(n)),
-            None => format!("pkg:composer/{}@{ver}", pct(&p.name)),
+            Some((v, n)) => format!("pkg:composer/{}/{}", pct(v), pct(n)),
+            None => format!("pkg:composer/{}", pct(&p.name)),
         },
-        "nuget" => format!("pkg:nuget/{}@{ver}", pct(&p.name)),
-        other => format!("pkg:{other}/{}@{ver}", pct(&p.name)),
-    })
+        "nuget" => format!("pkg:nuget/{}", pct(&p.name)),
+        other => format!("pkg:{other}/{}", pct(&p.name)),
+    }
 }
 
 /// Package URL of an OS package (`pkg:apk/alpine/musl@1.1.22-r3?arch=x86_64&distro=3.10.9`).
@@ -213,5 +222,50 @@ pub fn primary_url(id: &str, references: &[String]) -> String {
         format!("https://security-tracker.debian.org/tracker/{base}")
     } else {
         references.first().cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_analyze::Package;
+
+    fn pkg(name: &str, version: &str) -> Package {
+        Package {
+            name: name.into(),
+            version: version.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn purls() {
+        assert_eq!(
+            lang_purl("gobinary", &pkg("example.com/tollgate/goapp", "")).unwrap(),
+            "pkg:golang/example.com/tollgate/goapp"
+        );
+        assert_eq!(
+            lang_purl("gobinary", &pkg("golang.org/x/net", "v0.1.0")).unwrap(),
+            "pkg:golang/golang.org/x/net@v0.1.0"
+        );
+        assert_eq!(
+            lang_purl("python-pkg", &pkg("Jinja2", "2.10")).unwrap(),
+            "pkg:pypi/jinja2@2.10"
+        );
+        assert_eq!(
+            lang_purl("npm", &pkg("@babel/core", "7.0.0")).unwrap(),
+            "pkg:npm/%40babel/core@7.0.0"
+        );
+        assert_eq!(
+            lang_purl("jar", &pkg("org.apache.logging.log4j:log4j-core", "2.19.0")).unwrap(),
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.19.0"
+        );
+        let mut deb = pkg("libssl3", "3.0.11");
+        deb.release = "1~deb12u2".into();
+        deb.arch = "amd64".into();
+        assert_eq!(
+            purl("debian", "debian-12.5", &deb),
+            "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.5"
+        );
     }
 }
