@@ -163,6 +163,20 @@ pub fn sibling_in_dir<'a>(
     siblings.iter().find(|(p, _)| *p == want).map(|(_, c)| *c)
 }
 
+/// A parser of a file and, when present, one sibling file's content.
+pub type SiblingParser = fn(&str, &[u8], Option<&[u8]>) -> Result<AnalysisResult, AnalyzeError>;
+
+/// Runs `parse(path, content, sibling)` with the sibling file `name` from the same directory.
+pub fn with_sibling(
+    path: &str,
+    content: &[u8],
+    siblings: &[(&str, &[u8])],
+    name: &str,
+    parse: SiblingParser,
+) -> Result<AnalysisResult, AnalyzeError> {
+    parse(path, content, sibling_in_dir(path, name, siblings))
+}
+
 impl AnalysisResult {
     /// A result holding one application: `packages` of type `kind` read from `path`.
     pub fn application(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {

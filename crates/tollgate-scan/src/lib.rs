@@ -150,15 +150,14 @@ impl FileFindings {
         r: Result<tollgate_analyze::AnalysisResult, tollgate_analyze::AnalyzeError>,
     ) {
         match r {
-            Ok(r) => {
-                self.os.extend(r.os);
-                if r.repository.is_some() {
-                    self.repository = r.repository;
-                }
-                self.package_infos.extend(r.package_infos);
-                self.applications.extend(r.applications);
-                self.system_files.extend(r.system_files);
-            }
+            Ok(r) => self.extend(FileFindings {
+                os: r.os.into_iter().collect(),
+                repository: r.repository,
+                package_infos: r.package_infos,
+                applications: r.applications,
+                system_files: r.system_files,
+                errors: Vec::new(),
+            }),
             Err(e) => self.errors.push(format!("{name} analyzer: {e}")),
         }
     }

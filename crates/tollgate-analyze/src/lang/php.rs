@@ -208,8 +208,7 @@ impl Analyzer for ComposerAnalyzer {
         content: &[u8],
         siblings: &[(&str, &[u8])],
     ) -> Result<AnalysisResult, AnalyzeError> {
-        let json = crate::sibling_in_dir(path, "composer.json", siblings);
-        composer_with_json(path, content, json)
+        crate::with_sibling(path, content, siblings, "composer.json", composer_with_json)
     }
 }
 

@@ -374,8 +374,13 @@ impl Analyzer for PoetryAnalyzer {
         content: &[u8],
         siblings: &[(&str, &[u8])],
     ) -> Result<AnalysisResult, AnalyzeError> {
-        let pyproject = crate::sibling_in_dir(path, "pyproject.toml", siblings);
-        poetry_with_pyproject(path, content, pyproject)
+        crate::with_sibling(
+            path,
+            content,
+            siblings,
+            "pyproject.toml",
+            poetry_with_pyproject,
+        )
     }
 }
 
@@ -709,8 +714,13 @@ impl Analyzer for PylockAnalyzer {
         content: &[u8],
         siblings: &[(&str, &[u8])],
     ) -> Result<AnalysisResult, AnalyzeError> {
-        let pyproject = crate::sibling_in_dir(path, "pyproject.toml", siblings);
-        pylock_with_pyproject(path, content, pyproject)
+        crate::with_sibling(
+            path,
+            content,
+            siblings,
+            "pyproject.toml",
+            pylock_with_pyproject,
+        )
     }
 }
 
