@@ -14,7 +14,6 @@ ONLY=${1:-.}
 TOLLGATE=${TOLLGATE:-$ROOT/target/release/tollgate}
 OUT=${TG_ACCEPT_OUT:-/tmp/tg-acceptance}
 DB=${TG_DB:-$OUT/db}
-ADV=$SHARED/data/advisories
 mkdir -p "$OUT"
 [ -x "$TOLLGATE" ] || { echo "no tollgate binary at $TOLLGATE (cargo build --release, or set TOLLGATE)" >&2; exit 2; }
 
@@ -25,11 +24,7 @@ if [ "${REBUILD_DB:-0}" = 1 ] || [ ! -e "$DB" ] || [ "$TOLLGATE" -nt "$DB" ]; th
   rm -rf "$DB"
   echo "building the Tollgate DB in $DB" >&2
   t0=$(date +%s.%N)
-  "$TOLLGATE" db build --output "$DB" \
-    --source alpine-secdb="$ADV/alpine-secdb-legacy" \
-    --source debian-tracker="$ADV/debian-security-tracker-2023" \
-    --source osv="$ADV/debian-bookworm-changelog-osv" \
-    --source nvd="$ADV/nvd-json-1.1-feeds" > "$OUT/db-build.log" 2>&1 ||
+  "$TOLLGATE" db build --output "$DB" "${TG_DB_OS_SOURCES[@]}" > "$OUT/db-build.log" 2>&1 ||
     { tail -20 "$OUT/db-build.log" >&2; echo "tollgate db build failed" >&2; exit 1; }
   echo "  $(python3 -c "print(round($(date +%s.%N)-$t0,1))") s" >&2
 fi

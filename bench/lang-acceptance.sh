@@ -14,12 +14,10 @@ set -euo pipefail
 TOLLGATE=${TOLLGATE:-$ROOT/target/release/tollgate}
 OUT=${TG_LANG_OUT:-/tmp/tg-lang-acceptance}
 DB=${TG_LANG_DB:-$OUT/db}
-ADV=$SHARED/data/advisories
 IMAGES=("$@")
 [ ${#IMAGES[@]} -gt 0 ] || IMAGES=(bookworm-app bookworm-app.oci)
 mkdir -p "$OUT"
 [ -x "$TOLLGATE" ] || { echo "no tollgate binary at $TOLLGATE (cargo build --release, or set TOLLGATE)" >&2; exit 2; }
-log() { printf '%s\n' "$*" >&2; }
 
 re=$(IFS='|'; echo "^(${IMAGES[*]%.oci})\$")
 bash "$BENCH/make-lang-images.sh" "$re"
@@ -36,14 +34,7 @@ if [ "${REBUILD_DB:-0}" = 1 ] || [ ! -e "$DB" ] || [ "$TOLLGATE" -nt "$DB" ]; th
   rm -rf "$DB"
   log "building the Tollgate DB in $DB"
   t0=$(date +%s.%N)
-  "$TOLLGATE" db build --output "$DB" \
-    --source alpine-secdb="$ADV/alpine-secdb-legacy" \
-    --source debian-tracker="$ADV/debian-security-tracker-2023" \
-    --source osv="$ADV/debian-bookworm-changelog-osv" \
-    --source osv="$ADV/pypa-advisory-database/vulns" \
-    --source osv="$ADV/golang-vulndb/data/osv" \
-    --source osv="$ADV/rustsec-osv/crates" \
-    --source nvd="$ADV/nvd-json-1.1-feeds" > "$OUT/db-build.log" 2>&1 ||
+  "$TOLLGATE" db build --output "$DB" "${TG_DB_LANG_SOURCES[@]}" > "$OUT/db-build.log" 2>&1 ||
     { tail -20 "$OUT/db-build.log" >&2; log "tollgate db build failed"; exit 1; }
   log "  $(python3 -c "print(round($(date +%s.%N)-$t0,1))") s"
 fi

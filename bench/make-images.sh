@@ -9,52 +9,17 @@
 # (NAME.done holds the recipe). Per-image build times go to $TG_IMAGES/times.tsv.
 # Needs root (debootstrap, umoci); the Debian images need the Debian archive.
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-SHARED=${TG_SHARED:-$(cd "$ROOT/../shared" && pwd)}
+. "$(dirname "$0")/lib.sh"   # BENCH, SHARED; log, and build (with up_to_date, record) over OUT, ONLY, FORCE
 MI=$SHARED/tools/make-image
 ROOTFS=$SHARED/data/images/alpine-rootfs
 OUT=${TG_IMAGES:-/tmp/tg-images}
 ONLY=${1:-.}
 FORCE=${FORCE:-0}
-EDIT="python3 $HERE/pkgdb_edit.py"
+EDIT="python3 $BENCH/pkgdb_edit.py"
 mkdir -p "$OUT"
 WORK=$(mktemp -d "$OUT/.work.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 touch "$OUT/times.tsv"
-
-log() { printf '%s\n' "$*" >&2; }
-
-# up_to_date NAME RECIPE [BASE]: outputs exist, were built from RECIPE, and are newer than BASE's
-up_to_date() {
-  local name=$1 recipe=$2 base=${3:-}
-  [ "$FORCE" = 1 ] && return 1
-  [ -f "$OUT/$name.done" ] && [ -f "$OUT/$name.tar" ] && [ -f "$OUT/$name.oci/index.json" ] || return 1
-  [ "$(cat "$OUT/$name.done")" = "$recipe" ] || return 1
-  [ -z "$base" ] || [ "$OUT/$name.done" -nt "$OUT/$base.done" ] || return 1
-}
-
-# record NAME SECONDS: keep one line per image in times.tsv
-record() {
-  { grep -v "^$1	" "$OUT/times.tsv" || true; printf '%s\t%s\n' "$1" "$2"; } > "$OUT/times.tsv.new"
-  sort -o "$OUT/times.tsv" "$OUT/times.tsv.new" && rm -f "$OUT/times.tsv.new"
-}
-
-# build NAME RECIPE BASE FUNCTION ARGS...: run FUNCTION unless up to date, time it, stamp it
-build() {
-  local name=$1 recipe=$2 base=$3; shift 3
-  [[ $name =~ $ONLY ]] || return 0
-  if up_to_date "$name" "$recipe" "$base"; then log "= $name (up to date)"; return 0; fi
-  log "+ $name"
-  rm -f "$OUT/$name.done"
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@"
-  t1=$(date +%s.%N)
-  [ -f "$OUT/$name.tar" ] && [ -f "$OUT/$name.oci/index.json" ] || { log "no output for $name"; exit 1; }
-  printf '%s' "$recipe" > "$OUT/$name.done"
-  record "$name" "$(python3 -c "print(round($t1-$t0,1))")"
-}
 
 # make-image with a private TMPDIR: `make-image debian` (without --include) exits 32 from its EXIT trap
 # (`umount proc` fails under set -e) and leaves its temp rootfs behind; accept that once the outputs exist.

@@ -21,9 +21,7 @@
 # Network: the Debian archive, crates.io, npm and PyPI only. Needs root.
 # Per-image build times go to $TG_IMAGES/times.tsv (shared with make-images.sh).
 set -euo pipefail
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-SHARED=${TG_SHARED:-$(cd "$ROOT/../shared" && pwd)}
+. "$(dirname "$0")/lib.sh"   # BENCH, SHARED; log, and build (with up_to_date, record) over OUT, ONLY, FORCE
 MI=$SHARED/tools/make-image
 OUT=${TG_IMAGES:-/tmp/tg-images}
 ONLY=${1:-.}
@@ -32,8 +30,6 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d "$OUT/.work.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 touch "$OUT/times.tsv"
-
-log() { printf '%s\n' "$*" >&2; }
 
 # The recipes. Changing one rebuilds the image (NAME.done holds the recipe).
 PIP_PKGS="requests==2.19.0 urllib3==1.24.1 jinja2==2.10 django==2.2.0"
@@ -45,36 +41,6 @@ CRATES='smallvec = "=1.6.0"; time = "=0.1.43"; lock_api = "=0.4.1"'
 GO_MODS="go.etcd.io/bbolt=v1.3.6=golang-github-coreos-bbolt-dev golang.org/x/sys=v0.3.0=golang-golang-x-sys-dev gopkg.in/yaml.v3=v3.0.0-20200121175148-a6ecf24a6d71=golang-gopkg-yaml.v3-dev"
 JAR_DEB=liblog4j2-java
 APP_RECIPE="layer go[$GO_MODS] rust[$CRATES] jar[$JAR_DEB] npm[$NPM_PKGS] pip[$PIP_PKGS]"
-
-# up_to_date NAME RECIPE [BASE]: outputs exist, were built from RECIPE, and are newer than BASE's
-up_to_date() {
-  local name=$1 recipe=$2 base=${3:-}
-  [ "$FORCE" = 1 ] && return 1
-  [ -f "$OUT/$name.done" ] && [ -f "$OUT/$name.tar" ] && [ -f "$OUT/$name.oci/index.json" ] || return 1
-  [ "$(cat "$OUT/$name.done")" = "$recipe" ] || return 1
-  [ -z "$base" ] || [ "$OUT/$name.done" -nt "$OUT/$base.done" ] || return 1
-}
-
-record() { # NAME SECONDS: one line per image in times.tsv
-  { grep -v "^$1	" "$OUT/times.tsv" || true; printf '%s\t%s\n' "$1" "$2"; } > "$OUT/times.tsv.new"
-  sort -o "$OUT/times.tsv" "$OUT/times.tsv.new" && rm -f "$OUT/times.tsv.new"
-}
-
-build() { # NAME RECIPE BASE FUNCTION ARGS...
-  local name=$1 recipe=$2 base=$3; shift 3
-  [[ $name =~ $ONLY ]] || return 0
-  if up_to_date "$name" "$recipe" "$base"; then log "= $name (up to date)"; return 0; fi
-  log "+ $name"
-  rm -f "$OUT/$name.done"
-  local t0 t1
-  t0=$(date +%s.%N)
-  "$@"
-  t1=$(date +%s.%N)
-  [ -f "$OUT/$name.tar" ] && [ -f "$OUT/$name.oci/index.json" ] || { log "no output for $name"; exit 1; }
-  printf '%s' "$recipe" > "$OUT/$name.done"
-  record "$name" "$(python3 -c "print(round($t1-$t0,1))")"
-  log "  $name: $(du -sh "$OUT/$name.tar" | cut -f1) tar, $(python3 -c "print(round($t1-$t0,1))") s"
-}
 
 # make-image, working around two of its problems:
 # - `make-image debian` may exit 32 from its EXIT trap (`umount proc` under set -e) after writing both outputs:
