@@ -27,11 +27,17 @@ impl std::error::Error for LimitExceeded {}
 struct HashThread {
     tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
     handle: Option<std::thread::JoinHandle<String>>,
+    /// Bytes gathered into one message: fewer, larger sends cost less than one per read.
+    buf: Vec<u8>,
 }
+
+/// Size of one message to the hashing thread; at most `HASH_QUEUE` + 1 of them are alive.
+const HASH_CHUNK: usize = 256 << 10;
+const HASH_QUEUE: usize = 4;
 
 impl HashThread {
     fn start() -> HashThread {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(16);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(HASH_QUEUE);
         let handle = std::thread::spawn(move || {
             let mut h = Sha256::new();
             for chunk in rx {
@@ -42,18 +48,35 @@ impl HashThread {
         HashThread {
             tx: Some(tx),
             handle: Some(handle),
+            buf: Vec::with_capacity(HASH_CHUNK),
         }
     }
 
-    fn update(&mut self, data: &[u8]) {
+    fn update(&mut self, mut data: &[u8]) {
+        while !data.is_empty() {
+            let n = (HASH_CHUNK - self.buf.len()).min(data.len());
+            self.buf.extend_from_slice(&data[..n]);
+            data = &data[n..];
+            if self.buf.len() == HASH_CHUNK {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.buf.is_empty() {
+            return;
+        }
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(HASH_CHUNK));
         if let Some(tx) = &self.tx {
-            if tx.send(data.to_vec()).is_err() {
+            if tx.send(chunk).is_err() {
                 self.tx = None;
             }
         }
     }
 
     fn finish(mut self) -> String {
+        self.flush();
         self.tx = None;
         self.handle
             .take()
