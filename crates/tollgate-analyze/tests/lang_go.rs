@@ -22,7 +22,7 @@ fn expected(input: &Path) -> Option<Vec<Triple>> {
 fn gomod_equals_trivy_on_trivy_testdata() {
     // Where Trivy logs a parse error and reports nothing, we say what is wrong.
     let compared = common::lockfiles_alone_equal_trivy(&dir(), "go.mod", &GoModAnalyzer);
-    assert_eq!(compared, 20);
+    assert_eq!(compared, 23);
 }
 
 /// Go's debug/buildinfo pointer format (before Go 1.18), made from a 1.19 binary the way the
@@ -228,4 +228,115 @@ fn corrupt_go_binaries_are_errors() {
     bad[at + 6] = b'='; // "build\t=compiler=gc": a build line with no key
 
     assert!(GoBinaryAnalyzer.analyze("bin/x", &bad).is_err());
+}
+
+/// Trivy's answer for a case with the files beside the go.mod present (`with_go_sum` for the
+/// parser cases, `whole_tree` for the txtar ones), or None when the case has neither or
+/// Trivy reported nothing.
+fn expected_with_siblings(input: &Path) -> Option<Option<Vec<Triple>>> {
+    let p = PathBuf::from(format!("{}.trivy.json", input.display()));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let pk = if v.get("with_go_sum").is_some() {
+        &v["with_go_sum"]["packages"]
+    } else if v.get("whole_tree").is_some() {
+        &v["whole_tree"]["go.mod"]["packages"]
+    } else {
+        return None;
+    };
+    let Some(pk) = pk.as_array() else {
+        return Some(None);
+    };
+    let mut out: Vec<Triple> = pk
+        .iter()
+        .map(|t| {
+            let s = |i: usize| t[i].as_str().unwrap().to_string();
+            (s(0), s(1), s(2))
+        })
+        .collect();
+    out.sort();
+    Some(Some(out))
+}
+
+/// Trivy 0.76 with the go.sum beside the go.mod (below Go 1.17 its modules are added as
+/// indirect): every case that has a `with_go_sum` or `whole_tree` answer, run through
+/// `analyze_with_siblings` with all the files of the case directory as siblings. Equal, no
+/// known difference (Trivy's `$GOPATH/pkg/mod` lookups are empty in these runs).
+#[test]
+fn gomod_with_go_sum_equals_trivy_whole_tree() {
+    let mut compared = 0;
+    let mut merged = 0;
+    for case in common::case_dirs(&dir(), |p| p.join("go.mod").exists()) {
+        let input = case.join("go.mod");
+        let Some(want) = expected_with_siblings(&input) else {
+            continue;
+        };
+        let files = common::files_under(&case, |rel| rel == "go.mod" || rel.ends_with(".json"));
+        let contents: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(rel, p)| (format!("app/{rel}"), std::fs::read(p).unwrap()))
+            .collect();
+        let siblings: Vec<(&str, &[u8])> = contents
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_slice()))
+            .collect();
+        if siblings.iter().any(|(p, _)| *p == "app/go.sum") {
+            merged += 1;
+        }
+        let got = GoModAnalyzer.analyze_with_siblings(
+            "app/go.mod",
+            &std::fs::read(&input).unwrap(),
+            &siblings,
+        );
+        match (&want, got) {
+            (None, Err(_)) => {}
+            (None, Ok(r)) => assert!(r.applications.is_empty(), "{}", case.display()),
+            (Some(w), Ok(r)) => {
+                assert_eq!(triples(&r).as_ref(), Some(w), "{}", case.display());
+                // Without the sibling, the answer is the single-file one.
+                let alone = GoModAnalyzer
+                    .analyze_with_siblings("app/go.mod", &std::fs::read(&input).unwrap(), &[])
+                    .unwrap();
+                assert_eq!(triples(&alone), expected(&input), "{}", case.display());
+            }
+            (Some(_), Err(e)) => panic!("{}: {e}", case.display()),
+        }
+        compared += 1;
+    }
+    assert_eq!((compared, merged), (18, 13));
+}
+
+#[test]
+fn gomod_go_sum_rules() {
+    let go_mod = b"module example.org/app\n\ngo 1.16\n\nrequire (\n\ta.org/x v1.0.0\n\tb.org/old v1.1.0\n)\n\nreplace b.org/old => b.org/new v1.2.0\n";
+    let go_sum = b"a.org/x v0.9.0 h1:aa=\na.org/x v1.0.0 h1:bb=\nb.org/old v1.1.0/go.mod h1:cc=\nb.org/new v1.2.0 h1:dd=\nc.org/y v0.1.0 h1:ee=\nc.org/y v0.2.0/go.mod h1:ff=\nexample.org/app v0.0.1/go.mod h1:gg=\njunk\n";
+    let sib: [(&str, &[u8]); 1] = [("src/go.sum", go_sum)];
+    let r = GoModAnalyzer
+        .analyze_with_siblings("src/go.mod", go_mod, &sib)
+        .unwrap();
+    let t = |n: &str, v: &str, r: &str| (n.to_string(), v.to_string(), r.to_string());
+    assert_eq!(
+        triples(&r).unwrap(),
+        vec![
+            t("a.org/x", "v1.0.0", "direct"),
+            // The pre-replace path is not in the list any more: Trivy adds it from go.sum.
+            t("b.org/new", "v1.2.0", "direct"),
+            t("b.org/old", "v1.1.0", "indirect"),
+            // The last line of a module wins, `/go.mod` lines included.
+            t("c.org/y", "v0.2.0", "indirect"),
+            t("example.org/app", "", "root"),
+        ]
+    );
+    // A go.sum in another directory is not this go.mod's.
+    let other: [(&str, &[u8]); 1] = [("src/sub/go.sum", go_sum)];
+    let r = GoModAnalyzer
+        .analyze_with_siblings("src/go.mod", go_mod, &other)
+        .unwrap();
+    assert_eq!(triples(&r).unwrap().len(), 3);
+    // Go 1.17 and later: go.mod is complete, go.sum is not read.
+    let go117 = String::from_utf8_lossy(go_mod).replace("go 1.16", "go 1.17");
+    let r = GoModAnalyzer
+        .analyze_with_siblings("src/go.mod", go117.as_bytes(), &sib)
+        .unwrap();
+    assert_eq!(triples(&r).unwrap().len(), 3);
+    assert_eq!(GoModAnalyzer.siblings(), &["go.sum"]);
 }

@@ -16,13 +16,13 @@ fn dir() -> PathBuf {
 }
 
 /// Trivy 0.76 on each Cargo.lock alone (the input a per-file analyzer sees): equal, name,
-/// version and relationship. Trivy's answer with the Cargo.toml of the txtar cases beside it
-/// (root/direct/indirect, unreachable crates dropped) is in `whole_tree`, not compared.
+/// version and relationship. Trivy's answer with the Cargo.toml files beside it is
+/// `whole_tree`, compared in `cargo_with_cargo_toml_equals_trivy_whole_tree`.
 #[test]
 fn cargo_lock_equals_trivy_on_trivy_testdata() {
     // Where Trivy logs the TOML error and reports nothing, we report the error.
     let compared = common::lockfiles_alone_equal_trivy(&dir(), "Cargo.lock", &CargoAnalyzer);
-    assert_eq!(compared, 13);
+    assert_eq!(compared, 18);
 }
 
 #[test]
@@ -141,5 +141,116 @@ fn fuzz_rust_binaries_never_panic() {
     }
     for v in variants {
         let _ = RustBinaryAnalyzer.analyze("bin/x", &v);
+    }
+}
+
+/// Trivy's `whole_tree` answer for a txtar case (the lockfile with the txtar's Cargo.toml
+/// files beside it), or None when the case has none.
+fn whole_tree(input: &std::path::Path) -> Option<Option<Vec<common::Triple>>> {
+    let p = PathBuf::from(format!("{}.trivy.json", input.display()));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let w = v.get("whole_tree")?;
+    let Some(pk) = w["Cargo.lock"]["packages"].as_array() else {
+        return Some(None);
+    };
+    let mut out: Vec<common::Triple> = pk
+        .iter()
+        .map(|t| {
+            let s = |i: usize| t[i].as_str().unwrap().to_string();
+            (s(0), s(1), s(2))
+        })
+        .collect();
+    out.sort();
+    Some(Some(out))
+}
+
+/// Trivy 0.76 with the Cargo.toml files of Trivy's txtar cases beside the lockfile (root,
+/// workspace members found through `members` and globs, direct / indirect, unreachable and
+/// dev-only crates dropped; a virtual workspace gets a nameless `root` entry, as in Trivy):
+/// `analyze_with_siblings` with every file of the case directory gives Trivy's `whole_tree`
+/// answer. No known difference.
+#[test]
+fn cargo_with_cargo_toml_equals_trivy_whole_tree() {
+    let mut compared = Vec::new();
+    for case in common::case_dirs(&dir(), |p| p.join("Cargo.lock").exists()) {
+        let input = case.join("Cargo.lock");
+        let Some(want) = whole_tree(&input) else {
+            continue;
+        };
+        let files = common::files_under(&case, |rel| rel == "Cargo.lock" || rel.ends_with(".json"));
+        let contents: Vec<(String, Vec<u8>)> = files
+            .iter()
+            .map(|(rel, p)| (format!("src/app/{rel}"), std::fs::read(p).unwrap()))
+            .collect();
+        let siblings: Vec<(&str, &[u8])> = contents
+            .iter()
+            .map(|(p, c)| (p.as_str(), c.as_slice()))
+            .collect();
+        let lock = std::fs::read(&input).unwrap();
+        let got = CargoAnalyzer.analyze_with_siblings("src/app/Cargo.lock", &lock, &siblings);
+        match (&want, got) {
+            (None, Err(_)) => {}
+            (None, Ok(r)) => assert!(r.applications.is_empty(), "{}", case.display()),
+            (Some(w), Ok(r)) => assert_eq!(triples(&r).as_ref(), Some(w), "{}", case.display()),
+            (Some(_), Err(e)) => panic!("{}: {e}", case.display()),
+        }
+        // Without the siblings, the single-file answer.
+        if let Ok(r) = CargoAnalyzer.analyze_with_siblings("src/app/Cargo.lock", &lock, &[]) {
+            assert_eq!(
+                triples(&r),
+                trivy_triples(&input, "alone"),
+                "{}",
+                case.display()
+            );
+        }
+        compared.push(common::case_name(&case));
+    }
+    assert_eq!(
+        compared,
+        [
+            "newer-txtar-root-package-and-workspace",
+            "newer-txtar-versionless-direct-deps",
+            "newer-txtar-workspace-member-dev-dependency",
+            "sib-req-kinds",
+            "sib-ws-exclude",
+            "txtar-happy",
+            "txtar-no-cargo-toml",
+            "txtar-sad",
+            "txtar-toml-only-workspace-deps",
+            "txtar-toml-workspace-glob",
+            "txtar-toml-workspace-members",
+            "txtar-version-workspace-inherit",
+            "txtar-wrong-cargo-toml",
+        ]
+    );
+}
+
+#[test]
+fn cargo_version_requirements() {
+    use tollgate_analyze::lang::rust::cargo_req_matches as m;
+    for (req, v, want) in [
+        ("1.5", "1.7.0", true),
+        ("1.5", "2.0.0", false),
+        ("0.7", "0.7.6", true),
+        ("0.7", "0.8.0", false),
+        ("0.0.3", "0.0.4", false),
+        ("=1.7.3", "1.7.3", true),
+        ("=1.7.3", "1.7.4", false),
+        ("<0.6", "0.5.6", true),
+        ("<0.6", "0.6.29", false),
+        ("1.*", "1.0.2", true),
+        ("1.*", "2.5.0", false),
+        ("*", "0.3.9", true),
+        ("~1.2", "1.2.9", true),
+        ("~1.2", "1.3.0", false),
+        (">=1, <2", "1.9.0", true),
+        (">=1, <2", "2.0.0", false),
+        (">1.2", "1.2.9", false),
+        ("<=1.2", "1.2.9", true),
+        ("1", "1.0.0-rc.1", false),
+        ("1.0.0-rc.1", "1.0.0-rc.1", true),
+        ("1", "not-a-version", false),
+    ] {
+        assert_eq!(m(req, v), want, "{req} {v}");
     }
 }

@@ -183,6 +183,16 @@ impl FileFindings {
     }
 }
 
+/// Directories holding other projects' files (package managers' caches and vendored copies):
+/// their thousands of package.json / Cargo.toml / go.sum are not the project's siblings.
+fn in_dependency_cache(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    parts
+        .iter()
+        .any(|c| matches!(*c, "node_modules" | ".cargo" | "vendor"))
+        || parts.windows(2).any(|w| w == ["pkg", "mod"])
+}
+
 /// Keeps what was found at `path`: a new visit replaces an earlier one of the same path,
 /// deferred (sibling-aware) results are added to it.
 fn record(
@@ -227,7 +237,7 @@ pub fn analyze_layer(
         .collect();
     let is_sibling = |p: &str| {
         let base = p.rsplit('/').next().unwrap_or(p);
-        sibling_names.contains(base) && !p.split('/').any(|c| c == "node_modules")
+        sibling_names.contains(base) && !in_dependency_cache(p)
     };
     let want = |f: &FileMeta| is_sibling(f.path) || analyzers.iter().any(|a| wants(a.as_ref(), f));
     // Findings per path, in the order paths were first visited.

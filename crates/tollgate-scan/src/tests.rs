@@ -448,3 +448,17 @@ fn superseded_paths_and_errors_follow_the_last_entry() {
         r.errors
     );
 }
+
+#[test]
+fn dependency_caches_are_not_sibling_sources() {
+    assert!(in_dependency_cache("srv/app/node_modules/x/package.json"));
+    assert!(in_dependency_cache(
+        "root/.cargo/registry/src/index/serde-1.0/Cargo.toml"
+    ));
+    assert!(in_dependency_cache(
+        "root/go/pkg/mod/golang.org/x/net@v0.1.0/go.sum"
+    ));
+    assert!(in_dependency_cache("app/vendor/github.com/a/b/Cargo.toml"));
+    assert!(!in_dependency_cache("app/crates/member/Cargo.toml"));
+    assert!(!in_dependency_cache("app/package.json"));
+}

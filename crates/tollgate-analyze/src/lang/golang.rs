@@ -717,8 +717,9 @@ impl Analyzer for GoModAnalyzer {
     fn name(&self) -> &'static str {
         "gomod"
     }
+    /// 2: reads its sibling file(s) too.
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         path.rsplit('/').next() == Some("go.mod")
@@ -731,6 +732,65 @@ impl Analyzer for GoModAnalyzer {
             return Ok(AnalysisResult::default());
         }
         Ok(result("gomod", path, pkgs))
+    }
+    /// Trivy's `gomod` post-analyzer also reads the `go.sum` beside a go.mod.
+    fn siblings(&self) -> &'static [&'static str] {
+        &["go.sum"]
+    }
+    fn analyze_with_siblings(
+        &self,
+        path: &str,
+        content: &[u8],
+        siblings: &[(&str, &[u8])],
+    ) -> Result<AnalysisResult, AnalyzeError> {
+        let Some(sum) = crate::sibling_in_dir(path, "go.sum", siblings) else {
+            return self.analyze(path, content);
+        };
+        let text = std::str::from_utf8(content)
+            .map_err(|e| AnalyzeError::new(path, format!("go.mod is not UTF-8 text: {e}")))?;
+        let m = parse_go_mod_file(text).map_err(|e| AnalyzeError::new(path, e))?;
+        let old_go = m.go.as_deref().is_none_or(|v| go_less_than(v, 1, 17));
+        let mut pkgs = go_mod_packages(&m);
+        if old_go {
+            // Trivy: go.sum is a parse error only when it is not text; its modules that go.mod
+            // does not name (after replaces) are added as indirect.
+            let sum = std::str::from_utf8(sum).map_err(|e| {
+                AnalyzeError::new(path, format!("go.sum beside it is not UTF-8 text: {e}"))
+            })?;
+            merge_go_sum(&mut pkgs, sum);
+        }
+        let pkgs: Vec<Package> = pkgs.into_values().collect();
+        if pkgs.is_empty() {
+            return Ok(AnalysisResult::default());
+        }
+        Ok(result("gomod", path, pkgs))
+    }
+}
+
+/// The modules of a go.sum as Trivy's parser reads them: one per module path, the version of
+/// its last line (go.sum is sorted, the newest version last), `/go.mod` hash lines included
+/// (with that suffix removed); lines with fewer than two fields are ignored.
+pub fn parse_go_sum(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        let mut f = line.split_whitespace();
+        let (Some(name), Some(ver)) = (f.next(), f.next()) else {
+            continue;
+        };
+        out.insert(
+            name.to_string(),
+            ver.strip_suffix("/go.mod").unwrap_or(ver).to_string(),
+        );
+    }
+    out
+}
+
+/// Trivy's `mergeGoSum`: go.sum modules whose path is not already listed (the main module,
+/// the requirements after replaces) are added as `indirect`.
+fn merge_go_sum(pkgs: &mut BTreeMap<String, Package>, sum: &str) {
+    for (name, version) in parse_go_sum(sum) {
+        pkgs.entry(name.clone())
+            .or_insert_with(|| pkg(&name, &version, "indirect"));
     }
 }
 
@@ -882,6 +942,11 @@ fn go_less_than(ver: &str, major: u32, minor: u32) -> bool {
 /// Packages of a `go.mod` as Trivy lists them (the main module included, as `root`).
 fn parse_go_mod(text: &str) -> Result<Vec<Package>, String> {
     let m = parse_go_mod_file(text)?;
+    Ok(go_mod_packages(&m).into_values().collect())
+}
+
+/// The packages of a parsed go.mod by module path.
+fn go_mod_packages(m: &GoMod) -> BTreeMap<String, Package> {
     // Before Go 1.17 go.mod does not list all indirect dependencies; Trivy drops those it lists.
     let skip_indirect = m.go.as_deref().is_none_or(|v| go_less_than(v, 1, 17));
     let mut pkgs: BTreeMap<String, Package> = BTreeMap::new();
@@ -908,7 +973,7 @@ fn parse_go_mod(text: &str) -> Result<Vec<Package>, String> {
         }
         pkgs.insert(new_path.clone(), pkg(new_path, new_v, &old.relationship));
     }
-    Ok(pkgs.into_values().collect())
+    pkgs
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Rust: `Cargo.lock` files and binaries built with `cargo auditable`, as Trivy reads them.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 
 use object::{Object, ObjectSection};
@@ -36,14 +37,17 @@ struct LockPackage {
     name: String,
     #[serde(default)]
     version: String,
+    #[serde(default)]
+    dependencies: Vec<String>,
 }
 
 impl Analyzer for CargoAnalyzer {
     fn name(&self) -> &'static str {
         "cargo"
     }
+    /// 2: reads its sibling file(s) too.
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         path.rsplit('/').next() == Some("Cargo.lock")
@@ -55,12 +59,305 @@ impl Analyzer for CargoAnalyzer {
         }
         Ok(result("cargo", path, pkgs))
     }
+    /// Trivy's `cargo` post-analyzer also reads the `Cargo.toml` beside the lockfile and the
+    /// ones of the workspace members below it.
+    fn siblings(&self) -> &'static [&'static str] {
+        &["Cargo.toml"]
+    }
+    fn analyze_with_siblings(
+        &self,
+        path: &str,
+        content: &[u8],
+        siblings: &[(&str, &[u8])],
+    ) -> Result<AnalysisResult, AnalyzeError> {
+        let Some(root) = crate::sibling_in_dir(path, "Cargo.toml", siblings) else {
+            return self.analyze(path, content);
+        };
+        // As Trivy: an unreadable Cargo.toml is logged and the lockfile alone is reported.
+        let Some(root) = std::str::from_utf8(root)
+            .ok()
+            .and_then(|t| toml::from_str::<toml::Value>(t).ok())
+        else {
+            return self.analyze(path, content);
+        };
+        let text = std::str::from_utf8(content)
+            .map_err(|e| AnalyzeError::new(path, format!("Cargo.lock is not UTF-8: {e}")))?;
+        let lock: Lockfile = toml::from_str(text)
+            .map_err(|e| AnalyzeError::new(path, format!("Cargo.lock: {e}")))?;
+        if lock.package.is_empty() {
+            return Ok(AnalysisResult::default());
+        }
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let pkgs = with_cargo_toml(
+            &lock.package,
+            &root,
+            &workspace_members(dir, &root, siblings),
+        );
+        Ok(result("cargo", path, pkgs))
+    }
+}
+
+/// The parsed `Cargo.toml` files of the workspace members (`[workspace] members`, globs
+/// included) found among the siblings below `dir`; unreadable ones are skipped, as in Trivy.
+fn workspace_members(
+    dir: &str,
+    root: &toml::Value,
+    siblings: &[(&str, &[u8])],
+) -> Vec<toml::Value> {
+    let Some(members) = root
+        .get("workspace")
+        .and_then(|w| w.get("members"))
+        .and_then(|m| m.as_array())
+    else {
+        return Vec::new();
+    };
+    let mut b = globset::GlobSetBuilder::new();
+    for m in members.iter().filter_map(|m| m.as_str()) {
+        let m = m.trim_start_matches("./").trim_end_matches('/');
+        if let Ok(g) = globset::GlobBuilder::new(m).literal_separator(true).build() {
+            b.add(g);
+        }
+    }
+    let Ok(set) = b.build() else {
+        return Vec::new();
+    };
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    siblings
+        .iter()
+        .filter_map(|(p, c)| {
+            let rel = p.strip_prefix(&prefix)?.strip_suffix("/Cargo.toml")?;
+            if rel.is_empty() || !set.is_match(rel) {
+                return None;
+            }
+            toml::from_str::<toml::Value>(std::str::from_utf8(c).ok()?).ok()
+        })
+        .collect()
+}
+
+/// The requirements a Cargo.toml declares as Trivy reads them: `[dependencies]`,
+/// `[target.*.dependencies]` and `[workspace.dependencies]` (not dev- or build-dependencies);
+/// `{ workspace = true }` entries and entries without a version are skipped.
+fn declared_deps(toml: &toml::Value, out: &mut BTreeMap<String, String>) {
+    let mut tables = vec![toml.get("dependencies")];
+    if let Some(targets) = toml.get("target").and_then(|t| t.as_table()) {
+        tables.extend(targets.values().map(|t| t.get("dependencies")));
+    }
+    tables.push(toml.get("workspace").and_then(|w| w.get("dependencies")));
+    for t in tables.into_iter().flatten().filter_map(|t| t.as_table()) {
+        for (name, v) in t {
+            let req = match v {
+                toml::Value::String(s) => Some(s.as_str()),
+                toml::Value::Table(t) if t.contains_key("workspace") => None,
+                toml::Value::Table(t) => t.get("version").and_then(|v| v.as_str()),
+                _ => None,
+            };
+            if let Some(req) = req {
+                out.insert(name.clone(), req.to_string());
+            }
+        }
+    }
+}
+
+/// `[package]` name and version (`version.workspace = true` takes `[workspace.package]`'s).
+fn package_id(toml: &toml::Value, root: &toml::Value) -> Option<(String, Option<String>)> {
+    let pkg = toml.get("package")?;
+    let name = pkg.get("name")?.as_str()?.to_string();
+    let version = match pkg.get("version") {
+        Some(toml::Value::String(s)) => Some(s.clone()),
+        Some(toml::Value::Table(t)) if t.contains_key("workspace") => root
+            .get("workspace")
+            .and_then(|w| w.get("package"))
+            .and_then(|p| p.get("version"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        _ => None,
+    };
+    Some((name, version))
+}
+
+/// Trivy's use of Cargo.toml: the root package is `root` (a virtual workspace gets a nameless
+/// `root` entry), members are `workspace`, the first locked version of each declared
+/// requirement that satisfies it is `direct`, what those depend on (Cargo.lock
+/// `dependencies`) is `indirect`, and every other crate (dev-only and other unreachable ones)
+/// is dropped.
+fn with_cargo_toml(
+    lock: &[LockPackage],
+    root: &toml::Value,
+    members: &[toml::Value],
+) -> Vec<Package> {
+    let mut deps = BTreeMap::new();
+    for m in members {
+        declared_deps(m, &mut deps);
+    }
+    // Member requirements do not override the root's.
+    declared_deps(root, &mut deps);
+    let mut rel: Vec<Option<&str>> = vec![None; lock.len()];
+    let mut stack = Vec::new();
+    for (name, req) in &deps {
+        if let Some(i) = lock
+            .iter()
+            .position(|p| &p.name == name && cargo_req_matches(req, &p.version))
+        {
+            rel[i] = Some("direct");
+            stack.push(i);
+        }
+    }
+    while let Some(i) = stack.pop() {
+        for d in &lock[i].dependencies {
+            let mut it = d.split_whitespace();
+            let (name, version) = (it.next().unwrap_or(""), it.next());
+            let found = lock
+                .iter()
+                .position(|p| p.name == name && version.is_none_or(|v| p.version == v));
+            if let Some(j) = found {
+                if rel[j].is_none() {
+                    rel[j] = Some("indirect");
+                    stack.push(j);
+                }
+            }
+        }
+    }
+    let find = |(name, version): &(String, Option<String>)| {
+        lock.iter()
+            .position(|p| &p.name == name && version.as_ref().is_none_or(|v| &p.version == v))
+    };
+    for m in members {
+        if let Some(i) = package_id(m, root).as_ref().and_then(find) {
+            rel[i] = Some("workspace");
+        }
+    }
+    let mut out = Vec::new();
+    match package_id(root, root) {
+        Some(id) => {
+            if let Some(i) = find(&id) {
+                rel[i] = Some("root");
+            }
+        }
+        None if root.get("workspace").is_some() => out.push(Package {
+            relationship: "root".into(),
+            ..Default::default()
+        }),
+        None => {}
+    }
+    out.extend(lock.iter().zip(rel).filter_map(|(p, r)| {
+        Some(Package {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            relationship: r?.to_string(),
+            ..Default::default()
+        })
+    }));
+    out
+}
+
+/// `major.minor.patch` and whether it is a pre-release; None when not a version.
+fn cargo_version(v: &str) -> Option<([u64; 3], bool)> {
+    let v = v.split('+').next()?;
+    let (core, pre) = match v.split_once('-') {
+        Some((c, _)) => (c, true),
+        None => (v, false),
+    };
+    let mut n = [0u64; 3];
+    let mut parts = core.split('.');
+    for x in &mut n {
+        *x = parts.next()?.parse().ok()?;
+    }
+    parts.next().is_none().then_some((n, pre))
+}
+
+/// Whether a locked version satisfies a Cargo version requirement (`1.2`, `^1.2`, `~1`,
+/// `=1.7.3`, `<0.6`, `>=1, <2`, `1.*`, `*`), Cargo's rules; pre-releases only match a
+/// comparator naming the same `major.minor.patch`.
+pub fn cargo_req_matches(req: &str, version: &str) -> bool {
+    let Some((v, pre)) = cargo_version(version) else {
+        return false;
+    };
+    let mut same_triple = false;
+    for c in req.split(',') {
+        let c = c.trim();
+        let (op, rest) = ["<=", ">=", "=", "<", ">", "~", "^"]
+            .iter()
+            .find_map(|op| c.strip_prefix(op).map(|r| (*op, r.trim())))
+            .unwrap_or(("", c));
+        let rest = rest
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .split('+')
+            .next()
+            .unwrap_or("");
+        let mut p: Vec<Option<u64>> = Vec::new();
+        for part in rest.split('.').filter(|s| !s.is_empty()) {
+            if matches!(part, "*" | "x" | "X") {
+                break;
+            }
+            match part.parse() {
+                Ok(n) => p.push(Some(n)),
+                Err(_) => return false,
+            }
+        }
+        if p.len() > 3 {
+            return false;
+        }
+        let (maj, min, pat) = (
+            p.first().copied().flatten(),
+            p.get(1).copied().flatten(),
+            p.get(2).copied().flatten(),
+        );
+        let Some(maj) = maj else {
+            continue; // `*`
+        };
+        let lo = [maj, min.unwrap_or(0), pat.unwrap_or(0)];
+        if pat.is_some() && lo == v {
+            same_triple = true;
+        }
+        // The exclusive upper bound of a partial version (`1.2` -> 1.3.0, `1` -> 2.0.0).
+        let next = match (min, pat) {
+            (None, _) => [maj + 1, 0, 0],
+            (Some(m), None) => [maj, m + 1, 0],
+            (Some(m), Some(pt)) => [maj, m, pt + 1],
+        };
+        let ok = match op {
+            "=" => v >= lo && v < next,
+            "" if rest.contains('*') || rest.contains(['x', 'X']) => v >= lo && v < next,
+            ">" => v >= next,
+            ">=" => v >= lo,
+            "<" => v < lo,
+            "<=" => v < next,
+            "~" => {
+                let hi = match min {
+                    None => [maj + 1, 0, 0],
+                    Some(m) => [maj, m + 1, 0],
+                };
+                v >= lo && v < hi
+            }
+            _ => {
+                // caret, the default
+                let hi = match (maj, min, pat) {
+                    (0, None, _) => [1, 0, 0],
+                    (0, Some(0), None) => [0, 1, 0],
+                    (0, Some(0), Some(pt)) => [0, 0, pt + 1],
+                    (0, Some(m), _) => [0, m + 1, 0],
+                    (_, _, _) => [maj + 1, 0, 0],
+                };
+                v >= lo && v < hi
+            }
+        };
+        if !ok {
+            return false;
+        }
+    }
+    !pre || same_triple
 }
 
 /// Every `[[package]]` of a Cargo.lock (v1 to v4 share this table), in file order. As in
 /// Trivy, a crate locked twice at one version from two sources (registry and git) is listed
 /// twice, and workspace members and the root crate are listed too: Trivy only tells them
-/// apart with the Cargo.toml next to the lockfile, which a per-file analyzer does not see.
+/// apart with the Cargo.toml next to the lockfile (see `analyze_with_siblings`).
 pub fn parse_cargo_lock(content: &[u8]) -> Result<Vec<Package>, String> {
     let text = std::str::from_utf8(content).map_err(|e| format!("Cargo.lock is not UTF-8: {e}"))?;
     let lock: Lockfile = toml::from_str(text).map_err(|e| format!("Cargo.lock: {e}"))?;

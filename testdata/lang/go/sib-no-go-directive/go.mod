@@ -1,0 +1,3 @@
+module github.com/org/repo
+
+require github.com/aquasecurity/go-dep-parser v0.0.0-20211110174639-8257534ffed3
