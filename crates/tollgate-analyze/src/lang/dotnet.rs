@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
+use super::base_name;
 use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// The .NET analyzers.
@@ -20,10 +21,6 @@ pub struct DotnetCoreAnalyzer;
 
 /// Reads NuGet's `packages.lock.json` and the legacy `packages.config`.
 pub struct NugetAnalyzer;
-
-fn base_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
 
 fn result(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult {
     for p in &mut packages {

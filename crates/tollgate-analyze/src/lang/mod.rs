@@ -9,3 +9,29 @@ pub mod php;
 pub mod python;
 pub mod ruby;
 pub mod rust;
+
+use crate::AnalyzeError;
+
+/// Larger lockfiles and metadata files are refused: real ones are far smaller.
+pub(crate) const MAX_FILE: usize = 64 << 20;
+
+/// Last path component.
+pub(crate) fn base_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// A text file's content: at most [`MAX_FILE`] bytes, UTF-8, a leading BOM dropped.
+pub(crate) fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a str, AnalyzeError> {
+    if content.len() > MAX_FILE {
+        return Err(AnalyzeError::new(
+            path,
+            format!(
+                "{what} is {} bytes, more than the {MAX_FILE}-byte limit",
+                content.len()
+            ),
+        ));
+    }
+    let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
+    std::str::from_utf8(content)
+        .map_err(|e| AnalyzeError::new(path, format!("{what} is not UTF-8 text: {e}")))
+}

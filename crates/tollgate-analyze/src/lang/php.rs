@@ -8,29 +8,12 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
+use super::text;
 use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
-
-/// Larger files are refused: real lockfiles are far smaller.
-const MAX_FILE: usize = 64 << 20;
 
 /// All PHP analyzers.
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![Box::new(ComposerAnalyzer), Box::new(ComposerVendorAnalyzer)]
-}
-
-fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a str, AnalyzeError> {
-    if content.len() > MAX_FILE {
-        return Err(AnalyzeError::new(
-            path,
-            format!(
-                "{what} is {} bytes, more than the {MAX_FILE}-byte limit",
-                content.len()
-            ),
-        ));
-    }
-    let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
-    std::str::from_utf8(content)
-        .map_err(|e| AnalyzeError::new(path, format!("{what} is not UTF-8 text: {e}")))
 }
 
 #[derive(Deserialize)]
@@ -176,10 +159,6 @@ fn to_packages(prod: &[LockPkg], dev: &[LockPkg]) -> Vec<Package> {
         .collect()
 }
 
-fn app(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
-    AnalysisResult::application(kind, path, packages)
-}
-
 // ---------------------------------------------------------------- composer
 
 /// `composer.lock` (Trivy's `composer`). With the sibling `composer.json`, use
@@ -234,7 +213,7 @@ pub fn composer_with_json(
             .into();
         }
     }
-    Ok(app("composer", path, packages))
+    Ok(AnalysisResult::application("composer", path, packages))
 }
 
 /// Lower-cased names in `require` and `require-dev` of a composer.json.
@@ -296,6 +275,10 @@ impl Analyzer for ComposerVendorAnalyzer {
                 ));
             }
         };
-        Ok(app("composer-vendor", path, to_packages(&pkgs, &[])))
+        Ok(AnalysisResult::application(
+            "composer-vendor",
+            path,
+            to_packages(&pkgs, &[]),
+        ))
     }
 }

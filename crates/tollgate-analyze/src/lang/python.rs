@@ -11,10 +11,9 @@ use std::io::Read;
 
 use serde::Deserialize;
 
+use super::{base_name, text, MAX_FILE};
 use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
-/// Larger files are refused: real lockfiles and metadata are far smaller.
-const MAX_FILE: usize = 64 << 20;
 /// Bound on a PKG-INFO read out of a `.egg` zip.
 const MAX_EGG_PKG_INFO: u64 = 4 << 20;
 
@@ -28,29 +27,6 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(UvAnalyzer),
         Box::new(PylockAnalyzer),
     ]
-}
-
-fn base_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
-
-fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a str, AnalyzeError> {
-    if content.len() > MAX_FILE {
-        return Err(AnalyzeError::new(
-            path,
-            format!(
-                "{what} is {} bytes, more than the {MAX_FILE}-byte limit",
-                content.len()
-            ),
-        ));
-    }
-    let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
-    std::str::from_utf8(content)
-        .map_err(|e| AnalyzeError::new(path, format!("{what} is not UTF-8 text: {e}")))
-}
-
-fn app(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
-    AnalysisResult::application(kind, path, packages)
 }
 
 fn pkg(name: &str, version: &str) -> Package {
@@ -114,7 +90,7 @@ impl Analyzer for PythonPkgAnalyzer {
         let t = text(path, content, "package metadata")?;
         let mut p = parse_metadata(t).map_err(|m| AnalyzeError::new(path, m))?;
         p.file_path = path.to_string();
-        Ok(app("python-pkg", path, vec![p]))
+        Ok(AnalysisResult::application("python-pkg", path, vec![p]))
     }
 }
 
@@ -204,7 +180,11 @@ impl Analyzer for PipAnalyzer {
         let decoded = decode_text(content).ok_or_else(|| {
             AnalyzeError::new(path, "requirements file is not UTF-8 or UTF-16 text")
         })?;
-        Ok(app("pip", path, parse_requirements(&decoded)))
+        Ok(AnalysisResult::application(
+            "pip",
+            path,
+            parse_requirements(&decoded),
+        ))
     }
 }
 
@@ -324,7 +304,7 @@ impl Analyzer for PipenvAnalyzer {
                 (!v.is_empty()).then(|| pkg(name, v))
             })
             .collect();
-        Ok(app("pipenv", path, packages))
+        Ok(AnalysisResult::application("pipenv", path, packages))
     }
 }
 
@@ -463,7 +443,7 @@ pub fn poetry_with_pyproject(
             p.dev = !prod.contains(&i);
         }
     }
-    Ok(app("poetry", path, packages))
+    Ok(AnalysisResult::application("poetry", path, packages))
 }
 
 struct PyProject {
@@ -648,7 +628,7 @@ impl Analyzer for UvAnalyzer {
                 k
             })
             .collect();
-        Ok(app("uv", path, packages))
+        Ok(AnalysisResult::application("uv", path, packages))
     }
 }
 
@@ -793,7 +773,7 @@ pub fn pylock_with_pyproject(
             root.depends_on = root_deps;
         }
     }
-    Ok(app("pylock", path, packages))
+    Ok(AnalysisResult::application("pylock", path, packages))
 }
 
 /// The normalised names of `project.dependencies` and `project.optional-dependencies`

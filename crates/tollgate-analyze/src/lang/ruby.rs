@@ -4,33 +4,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::text;
 use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
-
-/// Larger files are refused: real lockfiles and gemspecs are far smaller.
-const MAX_FILE: usize = 64 << 20;
 
 /// All Ruby analyzers.
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![Box::new(BundlerAnalyzer), Box::new(GemspecAnalyzer)]
-}
-
-fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a str, AnalyzeError> {
-    if content.len() > MAX_FILE {
-        return Err(AnalyzeError::new(
-            path,
-            format!(
-                "{what} is {} bytes, more than the {MAX_FILE}-byte limit",
-                content.len()
-            ),
-        ));
-    }
-    let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
-    std::str::from_utf8(content)
-        .map_err(|e| AnalyzeError::new(path, format!("{what} is not UTF-8 text: {e}")))
-}
-
-fn app(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
-    AnalysisResult::application(kind, path, packages)
 }
 
 // ---------------------------------------------------------------- bundler
@@ -52,7 +31,7 @@ impl Analyzer for BundlerAnalyzer {
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         let t = text(path, content, "Gemfile.lock")?;
         let packages = parse_gemfile_lock(t).map_err(|m| AnalyzeError::new(path, m))?;
-        Ok(app("bundler", path, packages))
+        Ok(AnalysisResult::application("bundler", path, packages))
     }
 }
 
@@ -164,7 +143,7 @@ impl Analyzer for GemspecAnalyzer {
         let t = text(path, content, "gemspec")?;
         let mut p = parse_gemspec(t).map_err(|m| AnalyzeError::new(path, m))?;
         p.file_path = path.to_string();
-        Ok(app("gemspec", path, vec![p]))
+        Ok(AnalysisResult::application("gemspec", path, vec![p]))
     }
 }
 

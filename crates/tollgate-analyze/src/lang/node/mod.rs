@@ -16,6 +16,7 @@ pub use pkgjson::NodePkgAnalyzer;
 pub use pnpm::PnpmAnalyzer;
 pub use yarn::{analyze_with_package_json as yarn_with_package_json, YarnAnalyzer};
 
+pub(crate) use super::base_name;
 use crate::{AnalysisResult, Package};
 
 /// The Node.js analyzers.
@@ -26,11 +27,6 @@ pub fn analyzers() -> Vec<Box<dyn crate::Analyzer>> {
         Box::new(YarnAnalyzer),
         Box::new(PnpmAnalyzer),
     ]
-}
-
-/// Last path component.
-fn base_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
 }
 
 /// Whether a directory component of `path` (not the file name) equals `dir`.
