@@ -27,8 +27,7 @@ fn result(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult 
         p.depends_on.sort();
         p.depends_on.dedup();
     }
-    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    AnalysisResult::application(kind, path, packages)
+    super::sorted_application(kind, path, packages)
 }
 
 fn new_package(name: &str, version: &str) -> Package {

@@ -4,16 +4,12 @@ use std::collections::BTreeMap;
 
 use object::{Object, ObjectSection, ObjectSegment, ObjectSymbol};
 
+use super::{is_executable, sorted_application};
 use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// The Go analyzers, for the lead to wire in.
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![Box::new(GoBinaryAnalyzer), Box::new(GoModAnalyzer)]
-}
-
-fn result(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult {
-    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    AnalysisResult::application(kind, path, packages)
 }
 
 fn pkg(name: &str, version: &str, relationship: &str) -> Package {
@@ -44,13 +40,12 @@ impl Analyzer for GoBinaryAnalyzer {
         false
     }
     fn required_file(&self, _path: &str, mode: u32, _size: u64) -> bool {
-        // Trivy: utils.IsExecutable = regular file with any of the 0o111 bits.
-        mode & 0o111 != 0
+        is_executable(mode)
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         match parse_go_binary(content) {
             Ok(None) => Ok(AnalysisResult::default()),
-            Ok(Some(pkgs)) => Ok(result("gobinary", path, pkgs)),
+            Ok(Some(pkgs)) => Ok(sorted_application("gobinary", path, pkgs)),
             Err(e) => Err(AnalyzeError::new(path, format!("go binary: {e}"))),
         }
     }
@@ -731,7 +726,7 @@ impl Analyzer for GoModAnalyzer {
         if pkgs.is_empty() {
             return Ok(AnalysisResult::default());
         }
-        Ok(result("gomod", path, pkgs))
+        Ok(sorted_application("gomod", path, pkgs))
     }
     /// Trivy's `gomod` post-analyzer also reads the `go.sum` beside a go.mod.
     fn siblings(&self) -> &'static [&'static str] {
@@ -763,7 +758,7 @@ impl Analyzer for GoModAnalyzer {
         if pkgs.is_empty() {
             return Ok(AnalysisResult::default());
         }
-        Ok(result("gomod", path, pkgs))
+        Ok(sorted_application("gomod", path, pkgs))
     }
 }
 

@@ -10,7 +10,7 @@ pub mod python;
 pub mod ruby;
 pub mod rust;
 
-use crate::AnalyzeError;
+use crate::{AnalysisResult, AnalyzeError, Package};
 
 /// Larger lockfiles and metadata files are refused: real ones are far smaller.
 pub(crate) const MAX_FILE: usize = 64 << 20;
@@ -34,4 +34,19 @@ pub(crate) fn text<'a>(path: &str, content: &'a [u8], what: &str) -> Result<&'a 
     let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
     std::str::from_utf8(content)
         .map_err(|e| AnalyzeError::new(path, format!("{what} is not UTF-8 text: {e}")))
+}
+
+/// One application with its packages sorted by name and version.
+pub(crate) fn sorted_application(
+    kind: &str,
+    path: &str,
+    mut packages: Vec<Package>,
+) -> AnalysisResult {
+    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    AnalysisResult::application(kind, path, packages)
+}
+
+/// Trivy's `IsExecutable`: any of the 0o111 bits; binaries analyzers select files by it.
+pub(crate) fn is_executable(mode: u32) -> bool {
+    mode & 0o111 != 0
 }

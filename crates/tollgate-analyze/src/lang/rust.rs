@@ -6,16 +6,12 @@ use std::io::Read;
 use object::{Object, ObjectSection};
 use serde::Deserialize;
 
+use super::{is_executable, sorted_application};
 use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// The Rust analyzers, for the lead to wire in.
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![Box::new(CargoAnalyzer), Box::new(RustBinaryAnalyzer)]
-}
-
-fn result(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult {
-    packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
-    AnalysisResult::application(kind, path, packages)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -57,7 +53,7 @@ impl Analyzer for CargoAnalyzer {
         if pkgs.is_empty() {
             return Ok(AnalysisResult::default());
         }
-        Ok(result("cargo", path, pkgs))
+        Ok(sorted_application("cargo", path, pkgs))
     }
     /// Trivy's `cargo` post-analyzer also reads the `Cargo.toml` beside the lockfile and the
     /// ones of the workspace members below it.
@@ -93,7 +89,7 @@ impl Analyzer for CargoAnalyzer {
             &root,
             &workspace_members(dir, &root, siblings),
         );
-        Ok(result("cargo", path, pkgs))
+        Ok(sorted_application("cargo", path, pkgs))
     }
 }
 
@@ -411,13 +407,13 @@ impl Analyzer for RustBinaryAnalyzer {
         false
     }
     fn required_file(&self, _path: &str, mode: u32, _size: u64) -> bool {
-        mode & 0o111 != 0
+        is_executable(mode)
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         match parse_rust_binary(content) {
             Ok(None) => Ok(AnalysisResult::default()),
             Ok(Some(pkgs)) if pkgs.is_empty() => Ok(AnalysisResult::default()),
-            Ok(Some(pkgs)) => Ok(result("rustbinary", path, pkgs)),
+            Ok(Some(pkgs)) => Ok(sorted_application("rustbinary", path, pkgs)),
             Err(e) => Err(AnalyzeError::new(path, format!("rust binary: {e}"))),
         }
     }
