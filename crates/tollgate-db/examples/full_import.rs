@@ -1,7 +1,8 @@
-//! Imports every advisory feed under `../shared/data/advisories` (or the folder given as the
-//! first argument) and builds a DB in the folder given as the second argument (default: a
-//! temp folder), printing per-source counts and timings. Run in release mode:
-//! `cargo run --release -p tollgate-db --example full_import -- [DATA_DIR] [OUT_DIR]`.
+//! Imports every advisory feed under DATA_DIR (laid out as the shared advisories folder:
+//! `alpine-secdb-legacy`, `debian-security-tracker-2023/data`, `nvd-json-1.1-feeds`, ...) and
+//! builds a DB in OUT_DIR (default: a temp folder), printing per-source counts and timings.
+//! Run in release mode:
+//! `cargo run --release -p tollgate-db --example full_import -- DATA_DIR [OUT_DIR]`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -9,12 +10,10 @@ use tollgate_db::{build, import, Db, SourceKind};
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let data = args.next().map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/advisories"
-        ))
-    });
+    let Some(data) = args.next().map(PathBuf::from) else {
+        eprintln!("usage: full_import DATA_DIR [OUT_DIR]");
+        std::process::exit(2);
+    };
     let out = args
         .next()
         .map(PathBuf::from)
