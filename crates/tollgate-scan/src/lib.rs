@@ -82,40 +82,12 @@ impl LayerCache {
 
     fn put(&self, key: &str, value: &LayerResult) -> std::io::Result<()> {
         let bytes = serde_json::to_vec(value).map_err(std::io::Error::other)?;
-        let mut tmp = tempfile_in(&self.dir)?;
-        std::io::Write::write_all(&mut tmp.1, &bytes)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        std::io::Write::write_all(&mut tmp, &bytes)?;
         // No fsync: a cache entry cut short by a crash reads as corrupt JSON, which `get`
         // treats as a miss; the rename still keeps readers from seeing half-written files.
-        drop(tmp.1);
-        std::fs::rename(&tmp.0, self.path(key)).inspect_err(|_| {
-            let _ = std::fs::remove_file(&tmp.0);
-        })
+        tmp.persist(self.path(key)).map(drop).map_err(|e| e.error)
     }
-}
-
-fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    for i in 0..100u32 {
-        let p = dir.join(format!(".tmp-{}-{}-{i}", std::process::id(), nanos()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&p)
-        {
-            Ok(f) => return Ok((p, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::other(
-        "could not create a temporary cache file",
-    ))
-}
-
-fn nanos() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0)
 }
 
 /// The cache key of a layer: its diff-id plus every analyzer's name and version.
