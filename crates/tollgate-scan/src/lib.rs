@@ -267,28 +267,26 @@ pub fn analyze_layer(
             found[i] = FileFindings::default();
         }
     }
-    let mut res = LayerResult {
+    let mut all = FileFindings::default();
+    for f in found {
+        all.extend(f);
+    }
+    Ok(LayerResult {
         layer: LayerId {
             digest: lref.digest.clone(),
             diff_id: lref.diff_id.clone(),
         },
+        os: all.os,
+        repository: all.repository,
+        package_infos: all.package_infos,
+        applications: all.applications,
+        system_files: all.system_files,
+        errors: all.errors,
         whiteouts: files.whiteouts,
         opaque_dirs: files.opaque_dirs,
         warnings: files.warnings,
         uncompressed_size: files.uncompressed_size,
-        ..Default::default()
-    };
-    for f in found {
-        res.os.extend(f.os);
-        if f.repository.is_some() {
-            res.repository = f.repository;
-        }
-        res.package_infos.extend(f.package_infos);
-        res.applications.extend(f.applications);
-        res.system_files.extend(f.system_files);
-        res.errors.extend(f.errors);
-    }
-    Ok(res)
+    })
 }
 
 /// Runs the analyzers over every layer of `source` (cached where possible) and merges them.
