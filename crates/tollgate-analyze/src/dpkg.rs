@@ -60,29 +60,11 @@ impl Analyzer for DpkgAnalyzer {
 }
 
 /// Splits a Debian version into (epoch, upstream, revision); `None` when it is not a valid one.
-pub fn split_version(v: &str) -> Option<(u32, &str, &str)> {
-    let v = v.trim();
-    let (epoch, rest) = match v.split_once(':') {
-        Some((e, r)) => (e.parse::<u32>().ok()?, r),
-        None => (0, v),
-    };
-    let (upstream, revision) = match rest.rsplit_once('-') {
-        Some((u, r)) => (u, r),
-        None => (rest, ""),
-    };
-    if upstream.is_empty() || !upstream.as_bytes()[0].is_ascii_digit() {
-        return None;
-    }
-    let ok_up = upstream
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b".+~-:".contains(&b));
-    let ok_rev = revision
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b".+~".contains(&b));
-    if !ok_up || !ok_rev || (rest.ends_with('-')) {
-        return None;
-    }
-    Some((epoch, upstream, revision))
+pub fn split_version(v: &str) -> Option<(u32, String, String)> {
+    // Versions dpkg itself only warns about are skipped, as Trivy does.
+    tollgate_version::dpkg::validate(v).ok()?;
+    let d = tollgate_version::dpkg::parse(v).ok()?;
+    Some((d.epoch, d.upstream, d.revision))
 }
 
 fn installed(status: &str) -> bool {
@@ -175,13 +157,13 @@ fn to_package(f: &HashMap<String, String>) -> Option<Package> {
     depends.dedup();
     Some(Package {
         name: name.to_string(),
-        version: ver.to_string(),
-        release: rel.to_string(),
+        version: ver,
+        release: rel,
         epoch,
         arch: get("Architecture").to_string(),
         src_name,
-        src_version: src_ver.to_string(),
-        src_release: src_rel.to_string(),
+        src_version: src_ver,
+        src_release: src_rel,
         src_epoch,
         maintainer: get("Maintainer").to_string(),
         depends_on: depends,
@@ -217,9 +199,10 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(split_version("1:2.3-4"), Some((1, "2.3", "4")));
-        assert_eq!(split_version("2.3"), Some((0, "2.3", "")));
-        assert_eq!(split_version("1:2.3-4-5"), Some((1, "2.3-4", "5")));
+        let owned = |e: u32, u: &str, r: &str| Some((e, u.to_string(), r.to_string()));
+        assert_eq!(split_version("1:2.3-4"), owned(1, "2.3", "4"));
+        assert_eq!(split_version("2.3"), owned(0, "2.3", ""));
+        assert_eq!(split_version("1:2.3-4-5"), owned(1, "2.3-4", "5"));
         assert_eq!(split_version("x:1"), None);
         assert_eq!(split_version("abc"), None);
         assert_eq!(split_version(""), None);

@@ -311,7 +311,7 @@ pub fn match_os(inv: &Inventory, db: &dyn AdvisorySource) -> Result<MatchResult,
             continue;
         }
         let installed_cmp = match scheme {
-            Scheme::Rpm => rpm_evr(p),
+            Scheme::Rpm => p.full_version(),
             _ if p.src_version.is_empty() => p.full_version(),
             _ => p.full_src_version(),
         };
@@ -416,10 +416,6 @@ fn apk_generation(scheme: Scheme, namespace: &str) -> Scheme {
     }
 }
 
-fn rpm_evr(p: &Package) -> String {
-    p.full_version()
-}
-
 /// The package-specific severity first, then the advisory's source, then NVD, then any
 /// other vendor; the source that decided is named.
 fn pick_severity(adv: &Advisory, ds: Option<&DataSource>, d: &VulnDetail) -> (Severity, String) {
@@ -465,11 +461,6 @@ pub fn sort_findings(f: &mut [Finding]) {
             .then_with(|| a.vuln_id.cmp(&b.vuln_id))
             .then_with(|| a.fixed_version.cmp(&b.fixed_version))
     });
-}
-
-/// Packages of the inventory that belong to the OS result, sorted.
-pub fn os_packages(inv: &Inventory) -> Vec<&InstalledPackage> {
-    inv.packages.iter().collect()
 }
 
 #[cfg(test)]
