@@ -194,16 +194,15 @@ fn pct(s: &str) -> String {
 }
 
 /// Stable short id of a package in a report (Trivy's `Identifier.UID`; our own hash).
-pub fn uid(ip: &InstalledPackage) -> String {
+pub fn uid(p: &tollgate_analyze::Package, file_path: &str, diff_id: &str) -> String {
     use sha2::{Digest, Sha256};
-    let p = &ip.package;
     let mut h = Sha256::new();
     for part in [
         p.name.as_str(),
         &p.full_version(),
         &p.arch,
-        &ip.file_path,
-        &ip.layer.diff_id,
+        file_path,
+        diff_id,
     ] {
         h.update(part.as_bytes());
         h.update([0]);
