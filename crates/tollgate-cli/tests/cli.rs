@@ -123,6 +123,14 @@ fn alpine_image_end_to_end_then_warm_from_the_layer_cache() {
         ]
     );
     assert_eq!(vulns[0]["Layer"]["DiffID"], diff_id.as_str());
+    // A finding names its package by the same UID as the package list.
+    let musl = r["Packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["Name"] == "musl")
+        .unwrap();
+    assert_eq!(vulns[0]["PkgIdentifier"]["UID"], musl["Identifier"]["UID"]);
     assert_eq!(vulns[0]["DataSource"]["ID"], "alpine");
     assert_eq!(
         vulns[0]["PkgIdentifier"]["PURL"],

@@ -179,7 +179,7 @@ fn package<'a>(r: &'a TargetResult, ip: &'a InstalledPackage) -> JPackage<'a> {
         name: &p.name,
         identifier: JIdentifier {
             purl: purl(family(r), &r.purl_distro, p),
-            uid: uid(&ip.package, &ip.file_path, &ip.layer.diff_id),
+            uid: uid(&ip.package, &ip.package.file_path, &ip.layer.diff_id),
         },
         version: &p.version,
         release: &p.release,
@@ -213,7 +213,7 @@ fn vuln<'a>(r: &'a TargetResult, f: &'a Finding) -> JVuln<'a> {
         pkg_path: &f.package.file_path,
         pkg_identifier: JIdentifier {
             purl: purl(family(r), &r.purl_distro, &f.package),
-            uid: uid(&f.package, "", &f.layer.diff_id),
+            uid: uid(&f.package, &f.package.file_path, &f.layer.diff_id),
         },
         installed_version: &f.installed_version,
         fixed_version: &f.fixed_version,
