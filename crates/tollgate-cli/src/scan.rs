@@ -5,28 +5,14 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use tollgate_analyze::ScanMode;
-use tollgate_db::{store::Db, DataSource, Severity, VulnDetail};
-use tollgate_match::{policy::IgnoreFile, policy::Policy, AdvisorySource};
+use tollgate_db::{store::Db, Severity};
+use tollgate_match::policy::{IgnoreFile, Policy};
 use tollgate_report::{LayerMeta, Metadata, Report, TargetResult};
 
 use crate::{cache_dir, db_dir, Format, ScanArgs};
 
 /// How old a DB may be before the scan warns.
 const DB_MAX_AGE_DAYS: i64 = 7;
-
-struct DbSource<'a>(&'a Db);
-
-impl AdvisorySource for DbSource<'_> {
-    fn advisories(&self, ns: &str, pkg: &str) -> Result<Vec<tollgate_db::Advisory>, String> {
-        self.0.advisories(ns, pkg).map_err(|e| e.to_string())
-    }
-    fn detail(&self, id: &str) -> Result<Option<VulnDetail>, String> {
-        self.0.detail(id).map_err(|e| e.to_string())
-    }
-    fn data_source(&self, id: &str) -> Option<DataSource> {
-        self.0.data_source(id)
-    }
-}
 
 struct Log {
     quiet: bool,
@@ -192,7 +178,7 @@ fn run(
             }
         }
         Some(os) => {
-            let res = tollgate_match::match_os(&inv, &DbSource(&db))
+            let res = tollgate_match::match_os(&inv, &db)
                 .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
             for w in &res.warnings {
                 log.warn(w);
@@ -224,7 +210,7 @@ fn run(
         }
     }
     if want_lib && !inv.applications.is_empty() {
-        let matched = tollgate_match::match_apps(&inv, &DbSource(&db))
+        let matched = tollgate_match::match_apps(&inv, &db)
             .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
         for (i, app) in inv.applications.iter().enumerate() {
             let findings = matched

@@ -22,6 +22,19 @@ pub trait AdvisorySource {
     fn data_source(&self, id: &str) -> Option<DataSource>;
 }
 
+/// The on-disk advisory DB is the source scans read.
+impl AdvisorySource for tollgate_db::store::Db {
+    fn advisories(&self, namespace: &str, package: &str) -> Result<Vec<Advisory>, String> {
+        tollgate_db::store::Db::advisories(self, namespace, package).map_err(|e| e.to_string())
+    }
+    fn detail(&self, id: &str) -> Result<Option<VulnDetail>, String> {
+        tollgate_db::store::Db::detail(self, id).map_err(|e| e.to_string())
+    }
+    fn data_source(&self, id: &str) -> Option<DataSource> {
+        tollgate_db::store::Db::data_source(self, id)
+    }
+}
+
 /// One vulnerable package.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
