@@ -102,6 +102,21 @@ pub(crate) struct ScanArgs {
     /// Files to skip (globs: `app/requirements.txt`, `**/*.jar`).
     #[arg(long, value_delimiter = ',')]
     pub skip_files: Vec<String>,
+    /// VEX documents (OpenVEX, CycloneDX VEX, CSAF VEX): findings they mark `not_affected`
+    /// are dropped and counted.
+    #[arg(long, value_delimiter = ',')]
+    pub vex: Vec<PathBuf>,
+    /// Statuses to drop: fixed, affected, will_not_fix, fix_deferred, end_of_life,
+    /// under_investigation, not_affected.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore_status: Vec<String>,
+    /// Order of findings: severity (Trivy's order), epss (most likely exploited first) or risk
+    /// (known exploited or likely, times impact).
+    #[arg(long, value_enum, default_value_t = SortBy::Severity)]
+    pub sort_by: SortBy,
+    /// Exit code when the OS release is past its end of life.
+    #[arg(long, default_value_t = 0)]
+    pub exit_on_eol: u8,
     /// Accepted for Trivy compatibility: tollgate never updates the DB during a scan.
     #[arg(long)]
     pub skip_db_update: bool,
@@ -130,6 +145,22 @@ struct RootfsArgs {
     scan: ScanArgs,
 }
 
+/// Finding orders (`--sort-by`).
+#[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SortBy {
+    /// Trivy's order: package, version, severity.
+    Severity,
+    /// Highest EPSS score first.
+    Epss,
+    /// Highest risk score first.
+    Risk,
+}
+
+/// Exit code of a scan that could not complete (bad input, unreadable image or DB), distinct
+/// from the `--exit-code` gate so CI can tell a failed scan from a failed gate; clap's own
+/// usage errors exit 2 as well.
+pub(crate) const EXIT_SCAN_FAILED: u8 = 2;
+
 /// Report formats.
 #[derive(Copy, Clone, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
@@ -149,7 +180,7 @@ fn main() -> ExitCode {
                 msg.push_str(&format!(": {cause}"));
             }
             eprintln!("tollgate: error: {msg}");
-            ExitCode::from(1)
+            ExitCode::from(EXIT_SCAN_FAILED)
         }
     }
 }

@@ -85,6 +85,29 @@ fn run(
         })
         .collect::<Result<Vec<_>>>()?;
     let ignore = load_ignorefile(a.ignorefile.as_deref())?;
+    let ignore_statuses = a
+        .ignore_status
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            tollgate_match::policy::parse_status(s).with_context(|| {
+                format!("--ignore-status {s:?}: use fixed, affected, will_not_fix, fix_deferred, end_of_life, under_investigation or not_affected")
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut vex = tollgate_match::vex::Vex::default();
+    for p in &a.vex {
+        let text = std::fs::read_to_string(p)
+            .with_context(|| format!("--vex {}: cannot read it", p.display()))?;
+        vex.load(&p.display().to_string(), &text)
+            .map_err(|e| anyhow::anyhow!("--vex {e}"))?;
+    }
+    if a.exit_code == crate::EXIT_SCAN_FAILED {
+        log.warn(format!(
+            "--exit-code {} is also the code of a scan that could not complete",
+            a.exit_code
+        ));
+    }
     let dbdir = db_dir(a.db.as_deref(), a.cache_dir.as_deref())?;
     let db = Db::open(&dbdir)?;
     check_db_age(&db, &log);
@@ -164,7 +187,16 @@ fn run(
         ignore_unfixed: a.ignore_unfixed,
         ignore: ignore.clone(),
         today: today_s.clone(),
+        ignore_statuses,
+        vex,
+        image_ids: image_ids(source.image()),
     };
+    let sort = match a.sort_by {
+        crate::SortBy::Severity => tollgate_match::SortBy::Severity,
+        crate::SortBy::Epss => tollgate_match::SortBy::Epss,
+        crate::SortBy::Risk => tollgate_match::SortBy::Risk,
+    };
+    let mut vex_suppressed = Vec::new();
     match &inv.os {
         _ if !want_os => {}
         None => {
@@ -196,11 +228,15 @@ fn run(
             } else {
                 format!("{}-{}", os.family, os.name)
             };
-            let findings = policy.apply(res.findings, |f| {
+            let target = format!("{name} ({} {})", os.family, os.name);
+            let applied = policy.apply_in(res.findings, &target, |f| {
                 tollgate_report::purl(&os.family, &purl_distro, &f.package)
             });
+            vex_suppressed.extend(applied.vex_suppressed);
+            let mut findings = applied.kept;
+            tollgate_match::sort_by(&mut findings, sort);
             report.results.push(TargetResult {
-                target: format!("{name} ({} {})", os.family, os.name),
+                target,
                 class: "os-pkgs".to_string(),
                 kind: os.family.clone(),
                 packages: a.list_all_pkgs.then(|| inv.packages.clone()),
@@ -218,9 +254,12 @@ fn run(
                 .find(|m| m.app == i)
                 .map(|m| m.findings.clone())
                 .unwrap_or_default();
-            let findings = policy.apply(findings, |f| {
+            let applied = policy.apply_in(findings, &app.target(), |f| {
                 tollgate_report::purl(&app.kind, "", &f.package)
             });
+            vex_suppressed.extend(applied.vex_suppressed);
+            let mut findings = applied.kept;
+            tollgate_match::sort_by(&mut findings, sort);
             // Trivy lists a language target only when it has something to show.
             if findings.is_empty() && !a.list_all_pkgs {
                 continue;
@@ -236,9 +275,50 @@ fn run(
         }
     }
 
+    if !vex_suppressed.is_empty() {
+        log.info(format!(
+            "{} finding(s) not reported: marked not_affected by VEX",
+            vex_suppressed.len()
+        ));
+        for (id, purl, file) in &vex_suppressed {
+            log.info(format!("  {id} in {purl} ({file})"));
+        }
+    }
+
     write_report(&report, a)?;
     let found = report.results.iter().any(|r| !r.findings.is_empty());
-    Ok(if found { a.exit_code } else { 0 })
+    if found && a.exit_code != 0 {
+        return Ok(a.exit_code);
+    }
+    if report.metadata.eosl && a.exit_on_eol != 0 {
+        log.warn("exiting with --exit-on-eol: the OS release is past its end of life");
+        return Ok(a.exit_on_eol);
+    }
+    Ok(0)
+}
+
+/// What VEX statements about the image may name it by: repository names without tag or
+/// digest (`debian`, `library/debian`, `docker.io/library/debian`) and its digests.
+fn image_ids(img: &tollgate_image::Image) -> Vec<String> {
+    let mut ids = Vec::new();
+    for r in img.repo_tags.iter().chain(&img.repo_digests) {
+        let repo = r.split('@').next().unwrap_or(r);
+        // A `:` after the last `/` starts the tag (a `:` before it is a registry port).
+        let repo = match repo.rsplit_once(':') {
+            Some((n, tag)) if !tag.contains('/') => n,
+            _ => repo,
+        };
+        ids.push(repo.to_string());
+        if let Some((_, d)) = r.split_once('@') {
+            ids.push(d.to_string());
+        }
+    }
+    if !img.id.is_empty() {
+        ids.push(img.id.clone());
+    }
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 fn image_metadata(img: &tollgate_image::Image) -> Metadata {

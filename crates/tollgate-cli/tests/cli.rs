@@ -1,30 +1,12 @@
 //! End-to-end tests of the `tollgate` binary on the real fixtures in `testdata/`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::{code, root, stderr, tollgate, write};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("TOLLGATE_CACHE_DIR")
-        .output()
-        .expect("run tollgate")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code, not a signal")
-}
 
 const IMAGE: &str = "testdata/images/alpine/alpine-3.7.3.tar.gz";
 
@@ -206,12 +188,6 @@ fn gates_filters_and_ignore_files() {
     assert!(stderr(&o).is_empty(), "--quiet: {}", stderr(&o));
 }
 
-fn write(root: &Path, rel: &str, content: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, content).unwrap();
-}
-
 #[test]
 fn debian_rootfs_matches_by_source_package() {
     let dir = tempfile::tempdir().unwrap();
@@ -261,7 +237,7 @@ fn bad_inputs_fail_clearly() {
     let check = |args: &[&str], needle: &str| {
         let o = tollgate(args);
         let e = stderr(&o);
-        assert_eq!(code(&o), 1, "{args:?}: {e}");
+        assert_eq!(code(&o), 2, "{args:?}: {e}");
         assert!(e.contains(needle), "{args:?}: want {needle:?} in {e}");
         assert!(!e.contains("panicked"), "{e}");
         assert_eq!(e.trim_end().lines().count(), 1, "one line: {e}");

@@ -206,10 +206,61 @@ pub struct VulnDetail {
     /// RFC 3339 last-modified date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
+    /// The CISA KEV entry, when the vulnerability is known to be exploited in the wild.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub known_exploited: Option<KnownExploited>,
+    /// The EPSS probability of exploitation in the next 30 days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epss: Option<Epss>,
     /// Source ids that contributed, in precedence order (`nvd`, `debian`, `osv`, ...).
     /// An importer sets exactly one: the source the record came from; the DB build merges them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<String>,
+}
+
+/// One entry of CISA's Known Exploited Vulnerabilities catalog.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownExploited {
+    /// Date CISA added it (`2021-12-10`).
+    #[serde(rename = "DateAdded")]
+    pub date_added: String,
+    /// Date by which US federal agencies must remediate it.
+    #[serde(rename = "DueDate", default, skip_serializing_if = "String::is_empty")]
+    pub due_date: String,
+    /// Vendor or project (`Apache`).
+    #[serde(
+        rename = "VendorProject",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub vendor_project: String,
+    /// Product (`Log4j2`).
+    #[serde(rename = "Product", default, skip_serializing_if = "String::is_empty")]
+    pub product: String,
+    /// CISA's name for it.
+    #[serde(rename = "Name", default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// What CISA asks to be done.
+    #[serde(
+        rename = "RequiredAction",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub required_action: String,
+    /// Whether it is known to be used in ransomware campaigns.
+    #[serde(rename = "KnownRansomwareCampaignUse", default)]
+    pub ransomware: bool,
+}
+
+/// An EPSS score (FIRST's Exploit Prediction Scoring System).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Epss {
+    /// Probability of exploitation activity in the next 30 days, 0 to 1.
+    #[serde(rename = "Score")]
+    pub score: f64,
+    /// Rank among all scored CVEs, 0 to 1.
+    #[serde(rename = "Percentile")]
+    pub percentile: f64,
 }
 
 /// Source ids in the order their title, description and severity win when several sources

@@ -127,6 +127,12 @@ pub fn merge_details(id: &str, parts: Vec<VulnDetail>) -> VulnDetail {
         for (k, v) in &d.cvss {
             out.cvss.entry(k.clone()).or_insert_with(|| v.clone());
         }
+        if out.known_exploited.is_none() {
+            out.known_exploited = d.known_exploited.clone();
+        }
+        if out.epss.is_none() {
+            out.epss = d.epss;
+        }
         refs.extend(
             d.references
                 .iter()
@@ -178,6 +184,12 @@ fn fold_same_source(slot: &mut VulnDetail, p: VulnDetail) {
         if !slot.references.contains(&r) {
             slot.references.push(r);
         }
+    }
+    if p.known_exploited.is_some() {
+        slot.known_exploited = p.known_exploited;
+    }
+    if p.epss.is_some() {
+        slot.epss = p.epss;
     }
     if p.published.is_some() {
         slot.published = p.published;

@@ -357,6 +357,9 @@ fn garbage_never_panics() {
         ("g.json", b"{\"CVE_Items\": [{\"cve\": 1}]}"),
         ("h.yaml", b"packages: 7\ndistroversion: [1]\n"),
         ("list", b"[x] DSA-\n\t- \n"),
+        ("k.csv", b"cveID,dateAdded\n\"unterminated"),
+        ("epss.csv", b"CVE-1;x;y\n"),
+        ("epss2.csv.gz", b"not gzip"),
     ];
     for (n, bytes) in junk {
         std::fs::write(dir.path().join(n), bytes).unwrap();

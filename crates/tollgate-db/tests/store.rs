@@ -293,3 +293,48 @@ fn corrupt_db_is_a_clear_error() {
     let e = Db::open(dir.path()).unwrap_err();
     assert!(matches!(e, DbError::Corrupt { .. }), "{e:?}");
 }
+
+/// CISA KEV (JSON and CSV give the same entries) and EPSS scores land in the details of the
+/// ids advisories reference; scores of ids no advisory names are not kept.
+#[test]
+fn kev_and_epss_join_the_details() {
+    let kev_json = import(
+        SourceKind::Kev,
+        &fixture("kev/known_exploited_vulnerabilities.json"),
+    )
+    .unwrap();
+    let kev_csv = import(
+        SourceKind::Kev,
+        &fixture("kev/known_exploited_vulnerabilities.csv"),
+    )
+    .unwrap();
+    assert_eq!(kev_json.details.len(), 4);
+    assert_eq!(kev_json.details, kev_csv.details);
+    let epss = import(SourceKind::Epss, &fixture("epss")).unwrap();
+    assert_eq!(epss.details.len(), 5);
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = batches();
+    b.push(kev_json);
+    b.push(epss);
+    build(dir.path(), b, vec![]).unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    // Apache httpd "CARPE (DIEM)": in KEV, and named by Alpine 3.7's secdb.
+    let d = db.detail("CVE-2019-0211").unwrap().unwrap();
+    let k = d.known_exploited.unwrap();
+    assert_eq!(k.date_added, "2021-11-03");
+    assert_eq!(k.vendor_project, "Apache");
+    assert_eq!(d.epss.unwrap().score, 0.65005);
+    assert_eq!(d.epss.unwrap().percentile, 0.99183);
+    // musl's CVE-2019-14697: scored, not in KEV; its NVD-free detail still carries the score.
+    let d = db.detail("CVE-2019-14697").unwrap().unwrap();
+    assert!(d.known_exploited.is_none());
+    assert_eq!(d.epss.unwrap().score, 0.02704);
+    // Log4Shell: in KEV and EPSS, but no advisory in these fixtures names it.
+    assert!(db.detail("CVE-2021-44228").unwrap().is_none());
+
+    let e = import(SourceKind::Kev, &fixture("epss")).unwrap_err();
+    assert!(e.to_string().contains("no CISA KEV data found"), "{e}");
+    let e = import(SourceKind::Epss, &fixture("alpine-secdb")).unwrap_err();
+    assert!(e.to_string().contains("no EPSS data found"), "{e}");
+}

@@ -11,6 +11,7 @@ use tollgate_version::Scheme;
 
 pub mod eol;
 pub mod policy;
+pub mod vex;
 
 /// Read access to advisories; implemented by the on-disk DB and by test fixtures.
 pub trait AdvisorySource {
@@ -233,10 +234,20 @@ impl<'a> Findings<'a> {
         status: Status,
     ) -> Result<Finding, String> {
         if !self.details.contains_key(&adv.vuln_id) {
-            let d = self.db.detail(&adv.vuln_id)?.unwrap_or_else(|| VulnDetail {
+            let mut d = self.db.detail(&adv.vuln_id)?.unwrap_or_else(|| VulnDetail {
                 id: adv.vuln_id.clone(),
                 ..Default::default()
             });
+            // KEV and EPSS are keyed by CVE: a GHSA/GO/PYSEC record takes them from its CVE alias.
+            for alias in adv.aliases.iter().filter(|a| a.starts_with("CVE-")) {
+                if d.known_exploited.is_some() && d.epss.is_some() {
+                    break;
+                }
+                if let Some(cve) = self.db.detail(alias)? {
+                    d.known_exploited = d.known_exploited.or(cve.known_exploited);
+                    d.epss = d.epss.or(cve.epss);
+                }
+            }
             self.details.insert(adv.vuln_id.clone(), d);
         }
         let detail = self.details[&adv.vuln_id].clone();
@@ -474,6 +485,66 @@ pub fn sort_findings(f: &mut [Finding]) {
             .then_with(|| a.vuln_id.cmp(&b.vuln_id))
             .then_with(|| a.fixed_version.cmp(&b.fixed_version))
     });
+}
+
+/// How a report orders findings (`--sort-by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// Trivy's order (package, version, severity).
+    #[default]
+    Severity,
+    /// Highest EPSS score first.
+    Epss,
+    /// Highest [`Finding::risk`] first.
+    Risk,
+}
+
+impl Finding {
+    /// The CVSS base score a person would look at: the severity source's, else NVD's, else
+    /// any source's; v4 before v3 before v2.
+    pub fn cvss_score(&self) -> Option<f64> {
+        let score = |c: &tollgate_db::Cvss| c.v40_score.or(c.v3_score).or(c.v2_score);
+        self.detail
+            .cvss
+            .get(&self.severity_source)
+            .and_then(score)
+            .or_else(|| self.detail.cvss.get("nvd").and_then(score))
+            .or_else(|| self.detail.cvss.values().find_map(score))
+    }
+
+    /// Risk from 0 to 100: likelihood times impact. Likelihood is 1 for a known exploited
+    /// vulnerability (CISA KEV), else its EPSS score (0 when unscored); impact is the CVSS
+    /// base score over 10, or the severity's band middle when there is no score.
+    pub fn risk(&self) -> f64 {
+        let likelihood = if self.detail.known_exploited.is_some() {
+            1.0
+        } else {
+            self.detail.epss.map_or(0.0, |e| e.score)
+        };
+        let impact = match self.cvss_score() {
+            Some(s) if s > 0.0 => s / 10.0,
+            _ => match self.severity {
+                Severity::Critical => 0.95,
+                Severity::High => 0.8,
+                Severity::Medium => 0.55,
+                Severity::Low => 0.2,
+                Severity::Unknown => 0.5,
+            },
+        };
+        (likelihood * impact * 1000.0).round() / 10.0
+    }
+}
+
+/// Reorders findings for `--sort-by`: stable, so equal keys keep Trivy's order.
+pub fn sort_by(f: &mut [Finding], by: SortBy) {
+    let key = |x: &Finding| match by {
+        SortBy::Severity => 0.0,
+        SortBy::Epss => x.detail.epss.map_or(-1.0, |e| e.score),
+        SortBy::Risk => x.risk(),
+    };
+    if by != SortBy::Severity {
+        f.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    }
 }
 
 #[cfg(test)]

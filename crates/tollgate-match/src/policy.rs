@@ -1,9 +1,10 @@
-//! Policy over findings: severity filter, `--ignore-unfixed`, and ignore files in
-//! `.trivyignore` text form or `.trivyignore.yaml` form.
+//! Policy over findings: severity filter, `--ignore-unfixed`, `--ignore-status`, ignore files
+//! in `.trivyignore` text form or `.trivyignore.yaml` form (ids, expiry, paths, purls), and VEX.
 
 use serde::Deserialize;
 use tollgate_db::{Severity, Status};
 
+use crate::vex::Vex;
 use crate::Finding;
 
 /// One ignore rule.
@@ -130,7 +131,13 @@ impl IgnoreFile {
     }
 
     /// The rule that ignores this finding today (`YYYY-MM-DD`), if any.
-    pub fn matches(&self, f: &Finding, purl: &str, today: &str) -> Option<&IgnoreRule> {
+    pub fn matches(
+        &self,
+        f: &Finding,
+        target: &str,
+        purl: &str,
+        today: &str,
+    ) -> Option<&IgnoreRule> {
         self.rules.iter().find(|r| {
             let id_ok = r.id == f.vuln_id || f.vendor_ids.contains(&r.id);
             let live = r.expired_at.as_deref().is_none_or(|d| today <= d);
@@ -141,10 +148,38 @@ impl IgnoreFile {
                             .strip_prefix(p.as_str())
                             .is_some_and(|rest| rest.starts_with('@') || rest.starts_with('?'))
                 });
-            let path_ok = r.paths.is_empty();
+            let path_ok = r.paths.is_empty()
+                || r.paths.iter().any(|g| {
+                    let (t, p) = (
+                        target.trim_start_matches('/'),
+                        f.package.file_path.trim_start_matches('/'),
+                    );
+                    glob_match(g, t) || (!p.is_empty() && glob_match(g, p))
+                });
             id_ok && live && purl_ok && path_ok
         })
     }
+}
+
+/// `paths` entries are globs over the target or package path (`**/node_modules/**`,
+/// `app/*.jar`); an entry that is not a valid glob matches its literal text.
+fn glob_match(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.trim_start_matches('/');
+    match globset::Glob::new(pattern) {
+        Ok(g) => g.compile_matcher().is_match(path),
+        Err(_) => pattern == path,
+    }
+}
+
+/// What the policy did with one batch of findings.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// The findings the policy lets through.
+    pub kept: Vec<Finding>,
+    /// Dropped by a VEX `not_affected` statement: (vulnerability id, package URL, VEX file).
+    pub vex_suppressed: Vec<(String, String, String)>,
+    /// Dropped by an ignore rule.
+    pub ignored: usize,
 }
 
 /// What the user asked to see.
@@ -158,19 +193,69 @@ pub struct Policy {
     pub ignore: IgnoreFile,
     /// Today's date for rule expiry, `YYYY-MM-DD`.
     pub today: String,
+    /// Statuses to drop (`--ignore-status`).
+    pub ignore_statuses: Vec<Status>,
+    /// VEX statements (`--vex`).
+    pub vex: Vex,
+    /// The scanned image's repository names (no tag) and digests, which VEX statements
+    /// about the image (`pkg:oci/...`) name.
+    pub image_ids: Vec<String>,
+}
+
+/// Parses a status as Trivy spells it (`--ignore-status will_not_fix`).
+pub fn parse_status(s: &str) -> Option<Status> {
+    [
+        Status::Fixed,
+        Status::Affected,
+        Status::WillNotFix,
+        Status::FixDeferred,
+        Status::EndOfLife,
+        Status::UnderInvestigation,
+        Status::NotAffected,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s.trim().to_ascii_lowercase())
 }
 
 impl Policy {
     /// Keeps the findings the policy lets through; `purl` gives each finding's package URL.
     pub fn apply(&self, findings: Vec<Finding>, purl: impl Fn(&Finding) -> String) -> Vec<Finding> {
-        findings
-            .into_iter()
-            .filter(|f| self.severities.is_empty() || self.severities.contains(&f.severity))
-            .filter(|f| {
-                !self.ignore_unfixed || (f.status == Status::Fixed && !f.fixed_version.is_empty())
-            })
-            .filter(|f| self.ignore.matches(f, &purl(f), &self.today).is_none())
-            .collect()
+        self.apply_in(findings, "", purl).kept
+    }
+
+    /// [`Policy::apply`] for the findings of one target (a lockfile path, an image), saying
+    /// what VEX and the ignore rules dropped.
+    pub fn apply_in(
+        &self,
+        findings: Vec<Finding>,
+        target: &str,
+        purl: impl Fn(&Finding) -> String,
+    ) -> Applied {
+        let mut out = Applied::default();
+        for f in findings {
+            if !self.severities.is_empty() && !self.severities.contains(&f.severity) {
+                continue;
+            }
+            let unfixed = f.status != Status::Fixed || f.fixed_version.is_empty();
+            if self.ignore_unfixed && unfixed {
+                continue;
+            }
+            if self.ignore_statuses.contains(&f.status) {
+                continue;
+            }
+            let u = purl(&f);
+            if self.ignore.matches(&f, target, &u, &self.today).is_some() {
+                out.ignored += 1;
+                continue;
+            }
+            if let Some(st) = self.vex.not_affected(&f, &u, &self.image_ids) {
+                out.vex_suppressed
+                    .push((f.vuln_id.clone(), u, st.source.clone()));
+                continue;
+            }
+            out.kept.push(f);
+        }
+        out
     }
 }
 
@@ -238,6 +323,7 @@ mod tests {
             today: "2026-11-25".into(),
             severities: vec![Severity::High, Severity::Critical],
             ignore_unfixed: true,
+            ..Default::default()
         };
         let kept = p.apply(
             vec![
@@ -251,5 +337,54 @@ mod tests {
         let ids: Vec<_> = kept.iter().map(|f| f.vuln_id.as_str()).collect();
         assert_eq!(ids, ["CVE-2"]);
         assert!(IgnoreFile::parse("x.yaml", "vulnerabilities: 3").is_err());
+    }
+
+    #[test]
+    fn paths_statuses_and_vex() {
+        let f = IgnoreFile::parse(
+            ".trivyignore.yaml",
+            "vulnerabilities:\n  - id: CVE-1\n    paths: [\"app/**/package-lock.json\"]\n",
+        )
+        .unwrap();
+        let mut vex = Vex::default();
+        vex.load(
+            "vex.json",
+            r#"{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [
+                {"vulnerability": {"name": "CVE-2"}, "products": [{"@id": "pkg:npm/lodash@4.17.20"}],
+                 "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"},
+                {"vulnerability": {"name": "CVE-3"}, "products": [{"@id": "pkg:npm/lodash"}], "status": "affected"}]}"#,
+        )
+        .unwrap();
+        let p = Policy {
+            ignore: f,
+            today: "2026-11-25".into(),
+            ignore_statuses: vec![parse_status("will_not_fix").unwrap()],
+            vex,
+            ..Default::default()
+        };
+        let mut wnf = finding("CVE-4", Severity::High, "");
+        wnf.status = Status::WillNotFix;
+        let batch = || {
+            vec![
+                finding("CVE-1", Severity::High, "1"),
+                finding("CVE-2", Severity::High, "1"),
+                finding("CVE-3", Severity::High, "1"),
+                wnf.clone(),
+            ]
+        };
+        let purl = |_: &Finding| "pkg:npm/lodash@4.17.20".to_string();
+        let a = p.apply_in(batch(), "app/web/package-lock.json", purl);
+        let ids: Vec<_> = a.kept.iter().map(|f| f.vuln_id.as_str()).collect();
+        assert_eq!(ids, ["CVE-3"]);
+        assert_eq!(a.ignored, 1);
+        assert_eq!(a.vex_suppressed.len(), 1);
+        assert_eq!(a.vex_suppressed[0].0, "CVE-2");
+        // Another path: the ignore rule does not apply; another version: VEX does not.
+        let a = p.apply_in(batch(), "srv/package-lock.json", |_| {
+            "pkg:npm/lodash@4.17.21".to_string()
+        });
+        let ids: Vec<_> = a.kept.iter().map(|f| f.vuln_id.as_str()).collect();
+        assert_eq!(ids, ["CVE-1", "CVE-2", "CVE-3"]);
+        assert!(parse_status("nonsense").is_none());
     }
 }

@@ -207,3 +207,64 @@ fn osv_aliases_become_vendor_ids() {
         .unwrap();
     assert_eq!(f.vendor_ids, ["GHSA-hp87-p4gw-j4gq", "GO-2022-0603"]);
 }
+
+#[test]
+fn risk_and_sort_orders() {
+    let mk = |id: &str, sev: Severity, kev: bool, epss: Option<f64>, cvss: Option<f64>| Finding {
+        vuln_id: id.into(),
+        vendor_ids: vec![],
+        package: Default::default(),
+        pkg_id: String::new(),
+        installed_version: String::new(),
+        fixed_version: String::new(),
+        status: Status::Fixed,
+        layer: Default::default(),
+        severity: sev,
+        severity_source: "nvd".into(),
+        data_source: None,
+        detail: VulnDetail {
+            id: id.into(),
+            known_exploited: kev.then(|| tollgate_db::KnownExploited {
+                date_added: "2021-11-03".into(),
+                ..Default::default()
+            }),
+            epss: epss.map(|score| tollgate_db::Epss {
+                score,
+                percentile: 0.5,
+            }),
+            cvss: cvss
+                .map(|s| {
+                    [(
+                        "nvd".to_string(),
+                        tollgate_db::Cvss {
+                            v3_score: Some(s),
+                            ..Default::default()
+                        },
+                    )]
+                    .into()
+                })
+                .unwrap_or_default(),
+            ..Default::default()
+        },
+    };
+    let mut v = vec![
+        mk(
+            "A-critical-unscored",
+            Severity::Critical,
+            false,
+            None,
+            Some(9.8),
+        ),
+        mk("B-kev", Severity::High, true, Some(0.2), Some(7.5)),
+        mk("C-likely", Severity::Medium, false, Some(0.9), None),
+    ];
+    assert_eq!(v[0].risk(), 0.0);
+    assert_eq!(v[1].risk(), 75.0);
+    assert_eq!(v[2].risk(), 49.5);
+    sort_by(&mut v, SortBy::Risk);
+    let ids: Vec<_> = v.iter().map(|f| f.vuln_id.as_str()).collect();
+    assert_eq!(ids, ["B-kev", "C-likely", "A-critical-unscored"]);
+    sort_by(&mut v, SortBy::Epss);
+    let ids: Vec<_> = v.iter().map(|f| f.vuln_id.as_str()).collect();
+    assert_eq!(ids, ["C-likely", "B-kev", "A-critical-unscored"]);
+}

@@ -166,6 +166,13 @@ struct JVuln<'a> {
     published_date: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_modified_date: Option<&'a str>,
+    // Beyond Trivy's shape (readers of Trivy JSON ignore unknown fields): prioritisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    known_exploited: Option<&'a tollgate_db::KnownExploited>,
+    #[serde(rename = "EPSS", skip_serializing_if = "Option::is_none")]
+    epss: Option<&'a tollgate_db::Epss>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk_score: Option<f64>,
 }
 
 fn family(r: &TargetResult) -> &str {
@@ -238,6 +245,10 @@ fn vuln<'a>(r: &'a TargetResult, f: &'a Finding) -> JVuln<'a> {
         references: &d.references,
         published_date: d.published.as_deref(),
         last_modified_date: d.last_modified.as_deref(),
+        known_exploited: d.known_exploited.as_ref(),
+        epss: d.epss.as_ref(),
+        // Only where there is exploitation data to weigh: otherwise it would say 0 for "unknown".
+        risk_score: (d.known_exploited.is_some() || d.epss.is_some()).then(|| f.risk()),
     }
 }
 

@@ -48,9 +48,15 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 } else {
                     format!("{title}\n{url}")
                 };
+                // Known exploited in the wild (CISA KEV): the first thing to fix.
+                let id = if f.detail.known_exploited.is_some() {
+                    format!("{} [KEV]", f.vuln_id)
+                } else {
+                    f.vuln_id.clone()
+                };
                 t.add_row(vec![
                     lib,
-                    f.vuln_id.clone(),
+                    id,
                     f.severity.as_str().to_string(),
                     f.status.as_str().to_string(),
                     f.installed_version.clone(),

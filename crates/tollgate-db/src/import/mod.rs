@@ -5,6 +5,7 @@
 
 mod alpine;
 mod debian;
+mod exploit;
 mod nvd;
 mod osv;
 
@@ -29,15 +30,21 @@ pub enum SourceKind {
     Osv,
     /// NVD: JSON 1.1 yearly feeds (`.json`/`.json.gz`) or API 2.0 JSON (pages or single CVEs).
     Nvd,
+    /// CISA Known Exploited Vulnerabilities catalog (JSON or CSV).
+    Kev,
+    /// FIRST EPSS scores (CSV, plain or gzipped).
+    Epss,
 }
 
 impl SourceKind {
     /// All kinds, in CLI-name order.
-    pub const ALL: [SourceKind; 4] = [
+    pub const ALL: [SourceKind; 6] = [
         SourceKind::AlpineSecdb,
         SourceKind::DebianTracker,
         SourceKind::Osv,
         SourceKind::Nvd,
+        SourceKind::Kev,
+        SourceKind::Epss,
     ];
 
     /// The CLI name (`alpine-secdb`, `debian-tracker`, `osv`, `nvd`).
@@ -47,6 +54,8 @@ impl SourceKind {
             SourceKind::DebianTracker => "debian-tracker",
             SourceKind::Osv => "osv",
             SourceKind::Nvd => "nvd",
+            SourceKind::Kev => "cisa-kev",
+            SourceKind::Epss => "epss",
         }
     }
 
@@ -56,6 +65,8 @@ impl SourceKind {
             SourceKind::DebianTracker => "Debian security tracker",
             SourceKind::Osv => "OSV",
             SourceKind::Nvd => "NVD",
+            SourceKind::Kev => "CISA KEV",
+            SourceKind::Epss => "EPSS",
         }
     }
 }
@@ -74,7 +85,7 @@ impl FromStr for SourceKind {
             .find(|k| k.name() == s)
             .ok_or_else(|| {
                 format!(
-                    "unknown advisory source kind `{s}` (expected one of: alpine-secdb, debian-tracker, osv, nvd)"
+                    "unknown advisory source kind `{s}` (expected one of: alpine-secdb, debian-tracker, osv, nvd, cisa-kev, epss)"
                 )
             })
     }
@@ -118,6 +129,8 @@ pub fn import(kind: SourceKind, path: &Path) -> Result<ImportBatch, ImportError>
         SourceKind::DebianTracker => debian::import(&files, &mut ctx),
         SourceKind::Osv => osv::import(&files, &mut ctx),
         SourceKind::Nvd => nvd::import(&files, &mut ctx),
+        SourceKind::Kev => exploit::import_kev(&files, &mut ctx),
+        SourceKind::Epss => exploit::import_epss(&files, &mut ctx),
     }
     if ctx.recognised == 0 {
         let detail = match ctx.batch.warnings.first() {
