@@ -31,7 +31,11 @@ warnings.simplefilter("ignore")  # duplicate zip entry names are on purpose
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "java")
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-TRIVY_SRC = os.path.abspath(os.path.join(ROOT, "..", "shared", "data", "peer-tests", "trivy"))
+# ../shared beside the checkout; a worktree under /work/wt/NAME has it two levels up.
+TRIVY_SRC = next((p for p in (os.path.join(ROOT, "..", "shared", "data", "peer-tests", "trivy"),
+                              os.path.join(ROOT, "..", "..", "shared", "data", "peer-tests", "trivy"))
+                  if os.path.isdir(p)), os.path.join(ROOT, "..", "shared", "data", "peer-tests", "trivy"))
+TRIVY_SRC = os.path.abspath(TRIVY_SRC)
 
 # ---------------------------------------------------------------- synthetic jars
 
@@ -341,6 +345,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trivy", default="/tmp/trivy-oracle/bin/trivy")
     ap.add_argument("--cache", default="/tmp/trivy-oracle/cache")
+    ap.add_argument("--tree-only", action="store_true",
+                    help="only re-run the whole-directory pom comparison (pom-tree-expected.json, README)")
     args = ap.parse_args()
     ver = subprocess.run([args.trivy, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     commit = open(os.path.join(TRIVY_SRC, "SOURCE_COMMIT")).read().split()[0]
@@ -348,6 +354,13 @@ def main():
     home = os.path.join(work, "home")
     os.makedirs(home)
     cases = []
+    if args.tree_only:
+        old = json.load(open(os.path.join(OUT, "expected.json")))
+        host = json.load(open(os.path.join(OUT, "host-jars-expected.json")))["roots"]
+        tree = compare_trees(args, home, old["cases"])
+        shutil.rmtree(work)
+        write_readme(ver, commit, old["cases"], host, tree)
+        return
 
     def run_one(fmt, src_rel, data, analyze_path, store_rel, mode):
         d = tempfile.mkdtemp(dir=work)
@@ -460,13 +473,14 @@ Java DB**). Do not edit by hand.
 """
 
 TREE_TEXT = """
-## Not covered: a pom.xml together with its parent and modules
+## A pom.xml together with its parent and modules
 
-Our pom analyzer sees one file, like the cases above. Trivy also opens the parent POM
-(`<relativePath>`, then `../pom.xml`) and each `<module>` from the same directory tree. Trivy run on each of
-its pom test directories as a whole gives the same rows as the file alone for {same} of {n} pom.xml files; the
-others differ as below (name version relationship). Seeing them needs an analyzer that can open sibling
-files (a post-analyzer over the layer), which the one-file `Analyzer` trait does not offer.
+Trivy also opens the parent POM (`<relativePath>`, then `../pom.xml`) and each `<module>` from the same
+directory tree. `pom-tree-expected.json` holds what Trivy lists when each of its pom test directories is
+scanned as a whole; `pom_trees_equal_to_trivy` in `crates/tollgate-analyze/tests/lang_java.rs` runs our pom
+analyzer on every pom.xml of the directory with the directory's pom.xml files as siblings and asserts the
+same rows. For reference, the rows of the file alone equal those of the tree for {same} of {n} pom.xml files;
+the others (below, name version relationship) are what parent and module resolution changes.
 
 | pom.xml (Trivy testdata) | alone only | in the tree only |
 |---|---|---|
@@ -496,6 +510,7 @@ def compare_trees(args, home, cases):
     single = {c["origin"]: sorted(tuple(p[:2] + [p[4]]) for r in c["trivy"] or [] for p in r["packages"])
               for c in cases if c["format"] == "pom" and c["origin"] != "synthetic"}
     rows = []
+    trees = []
     for base in ("pkg/dependency/parser/java/pom/testdata", "pkg/fanal/analyzer/language/java/pom/testdata"):
         for case in sorted(os.listdir(os.path.join(TRIVY_SRC, base))):
             src = os.path.join(TRIVY_SRC, base, case)
@@ -507,6 +522,9 @@ def compare_trees(args, home, cases):
             results, _ = trivy_list(args.trivy, args.cache, "fs", dst, home)
             shutil.rmtree(d)
             tree = {r["target"]: sorted(tuple(p[:2] + [p[4]]) for p in r["packages"]) for r in results or []}
+            trees.append({"case": f"pom/{'parser' if 'dependency' in base else 'analyzer'}/{case}",
+                          "origin": os.path.join(base, case),
+                          "targets": {t: [list(r) for r in rows] for t, rows in sorted(tree.items())}})
             for dp, _, fs in os.walk(src):
                 if "pom.xml" not in fs:
                     continue
@@ -514,6 +532,12 @@ def compare_trees(args, home, cases):
                 rel = os.path.relpath(os.path.join(dp, "pom.xml"), src)
                 if origin in single:
                     rows.append((origin, single[origin], tree.get(rel, [])))
+    # Trivy's answer per case directory scanned as a whole: what the pom analyzer must give
+    # with the directory's pom.xml files as siblings (crates/tollgate-analyze/tests/lang_java.rs).
+    with open(os.path.join(OUT, "pom-tree-expected.json"), "w") as f:
+        json.dump({"note": "trivy fs on each pom case directory as a whole (parents, modules); "
+                           "rows are [name, version, relationship]", "cases": trees}, f, indent=1)
+        f.write("\n")
     return rows
 
 

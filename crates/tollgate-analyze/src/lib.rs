@@ -116,8 +116,14 @@ pub trait Analyzer: Send + Sync {
     fn siblings(&self) -> &'static [&'static str] {
         &[]
     }
-    /// Parses a file together with the [`Analyzer::siblings`] found in its directory and below
-    /// (`(path, content)`, nearest first). Defaults to [`Analyzer::analyze`].
+    /// Whether the [`Analyzer::siblings`] come from the whole layer instead of the file's
+    /// directory and below: a Maven parent POM sits above its child.
+    fn siblings_anywhere(&self) -> bool {
+        false
+    }
+    /// Parses a file together with the [`Analyzer::siblings`] found in its directory and below,
+    /// or anywhere in the layer (`(path, content)`, nearest first). Defaults to
+    /// [`Analyzer::analyze`].
     fn analyze_with_siblings(
         &self,
         path: &str,

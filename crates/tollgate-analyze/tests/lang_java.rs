@@ -129,6 +129,90 @@ fn equal_to_trivy_on_its_testdata() {
     );
 }
 
+/// Case directories (scanned as a whole) where we deliberately differ from Trivy, and why.
+const KNOWN_TREE_DIFFERENCES: &[(&str, &str)] = &[];
+
+#[test]
+fn pom_trees_equal_to_trivy() {
+    // Each of Trivy's pom case directories scanned as a whole: every pom.xml is analyzed with
+    // the directory's pom.xml files as siblings (parents and modules), as `tollgate fs` does.
+    let text = std::fs::read_to_string(data_dir().join("pom-tree-expected.json"))
+        .expect("pom-tree-expected.json");
+    let expected: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let (mut files, mut equal) = (0, 0);
+    let mut failures = Vec::new();
+    for case in expected["cases"].as_array().expect("cases") {
+        let name = case["case"].as_str().unwrap_or_default();
+        let dir = data_dir().join(name);
+        if !dir.exists() {
+            // A case directory without any pom.xml was not copied; Trivy lists nothing there.
+            let targets = case["targets"].as_object().map(|t| t.len()).unwrap_or(0);
+            assert_eq!(
+                targets, 0,
+                "{name}: Trivy lists packages but nothing was copied"
+            );
+            continue;
+        }
+        let poms: Vec<(String, Vec<u8>)> = common::files_under(&dir, |_| false)
+            .into_iter()
+            .filter(|(rel, _)| rel.ends_with("pom.xml"))
+            .map(|(rel, p)| (rel, std::fs::read(p).expect("pom")))
+            .collect();
+        assert!(!poms.is_empty(), "{name}: no pom.xml copied");
+        let tree: Vec<(&str, &[u8])> = poms
+            .iter()
+            .map(|(r, c)| (r.as_str(), c.as_slice()))
+            .collect();
+        let mut case_ok = true;
+        for (rel, content) in &poms {
+            files += 1;
+            let ours = match PomAnalyzer.analyze_with_siblings(rel, content, &tree) {
+                Ok(res) => {
+                    let pkgs: Vec<Package> = res
+                        .applications
+                        .iter()
+                        .flat_map(|a| a.packages.clone())
+                        .collect();
+                    our_rows("pom", &pkgs)
+                }
+                Err(_) => Vec::new(),
+            };
+            let mut theirs: Vec<Row> = case["targets"][rel.as_str()]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    let s = |i: usize| r[i].as_str().unwrap_or_default().to_string();
+                    (s(0), s(1), s(2))
+                })
+                .collect();
+            theirs.sort();
+            if ours == theirs {
+                equal += 1;
+            } else {
+                case_ok = false;
+                failures.push(format!(
+                    "{name}/{rel}:\n  ours:  {ours:?}\n  trivy: {theirs:?}"
+                ));
+            }
+        }
+        let known = KNOWN_TREE_DIFFERENCES.iter().any(|(c, _)| *c == name);
+        if known {
+            assert!(
+                !case_ok,
+                "{name} is listed as a known difference but is equal"
+            );
+            failures.retain(|f| !f.starts_with(&format!("{name}/")));
+        }
+    }
+    eprintln!("pom trees: {equal}/{files} pom.xml equal to Trivy");
+    assert!(
+        failures.is_empty(),
+        "differences from Trivy:\n{}",
+        failures.join("\n")
+    );
+}
+
 #[test]
 fn licenses_are_read_raw() {
     // Trivy prints these normalised (`Apache-2.0`, `MIT`); normalising is the report's job.

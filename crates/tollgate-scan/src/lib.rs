@@ -253,7 +253,9 @@ pub fn analyze_layer(
         let mut near: Vec<(&str, &[u8])> = siblings
             .iter()
             .filter(|(p, _)| {
-                dir.is_empty() || p.starts_with(dir) && p.as_bytes().get(dir.len()) == Some(&b'/')
+                a.siblings_anywhere()
+                    || dir.is_empty()
+                    || p.starts_with(dir) && p.as_bytes().get(dir.len()) == Some(&b'/')
             })
             .map(|(p, c)| (p.as_str(), c.as_slice()))
             .collect();

@@ -462,3 +462,37 @@ fn dependency_caches_are_not_sibling_sources() {
     assert!(!in_dependency_cache("app/crates/member/Cargo.toml"));
     assert!(!in_dependency_cache("app/package.json"));
 }
+
+#[test]
+fn pom_reads_its_parent_from_above_its_directory() {
+    // Trivy's parent-properties case: the version of the child's dependency is a property of
+    // the parent POM one directory up, which the child's own directory does not hold.
+    let parent: &'static [u8] =
+        include_bytes!("../../../testdata/lang/java/pom/parser/parent-properties/pom.xml");
+    let child: &'static [u8] =
+        include_bytes!("../../../testdata/lang/java/pom/parser/parent-properties/child/pom.xml");
+    let src = mem_layer(
+        vec![("app/pom.xml", parent), ("app/child/pom.xml", child)],
+        vec![],
+    );
+    let analyzers = tollgate_analyze::analyzers_for(tollgate_analyze::ScanMode::Filesystem);
+    let r = analyze_layer(&src, 0, &analyzers, &Limits::default()).unwrap();
+    let child = r
+        .applications
+        .iter()
+        .find(|a| a.file_path == "app/child/pom.xml")
+        .expect("child pom application");
+    let mut rows: Vec<(&str, &str)> = child
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str()))
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            ("com.example:child", "1.0.0"),
+            ("org.example:example-api", "1.7.30")
+        ]
+    );
+}
