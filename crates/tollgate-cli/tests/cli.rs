@@ -180,9 +180,23 @@ fn gates_filters_and_ignore_files() {
         "-q",
     ]);
     let out = String::from_utf8_lossy(&o.stdout);
+    let (tables, remediation) = out
+        .split_once("\nRemediation: ")
+        .expect("a remediation summary");
     assert!(
-        out.trim_end()
+        tables
+            .trim_end()
             .ends_with("Total: 2 (UNKNOWN: 2, LOW: 0, MEDIUM: 0, HIGH: 0, CRITICAL: 0)"),
+        "{out}"
+    );
+    // After all targets: what to upgrade to clear the findings.
+    assert_eq!(
+        remediation.lines().collect::<Vec<_>>(),
+        [
+            "upgrading 2 package(s) clears 2 of 2 findings",
+            "  musl 1.1.18-r3 -> 1.1.18-r4 (UNKNOWN 1)",
+            "  musl-utils 1.1.18-r3 -> 1.1.18-r4 (UNKNOWN 1)"
+        ],
         "{out}"
     );
     assert!(stderr(&o).is_empty(), "--quiet: {}", stderr(&o));

@@ -20,6 +20,9 @@ struct JReport<'a> {
     metadata: JMetadata<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     results: Vec<JResult<'a>>,
+    // Beyond Trivy's shape: what to upgrade, and base image versus own layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<crate::remediation::Remediation>,
 }
 
 #[derive(Serialize)]
@@ -287,6 +290,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                 vulnerabilities: r.findings.iter().map(|f| vuln(r, f)).collect(),
             })
             .collect(),
+        remediation: crate::remediation::plan(report),
     };
     serde_json::to_writer_pretty(&mut *w, &j)?;
     w.write_all(b"\n")

@@ -6,6 +6,7 @@ use tollgate_analyze::{InstalledPackage, OsInfo};
 use tollgate_match::Finding;
 
 pub mod json;
+pub mod remediation;
 pub mod table;
 
 /// Everything a report shows about one scan.

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 
+use crate::remediation::Remediation;
 use crate::{primary_url, Report};
 
 const TITLE_MAX: usize = 60;
@@ -76,6 +77,60 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             c[2],
             c[3],
             c[4]
+        )?;
+    }
+    if let Some(plan) = crate::remediation::plan(report) {
+        write_remediation(&plan, w)?;
+    }
+    Ok(())
+}
+
+/// Most packages to show in the remediation list; the JSON report has them all.
+const REMEDIATION_MAX: usize = 15;
+
+fn write_remediation(plan: &Remediation, w: &mut dyn Write) -> std::io::Result<()> {
+    let cleared: usize = plan.upgrades.iter().map(|u| u.fixes).sum();
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Remediation: upgrading {} package(s) clears {cleared} of {} findings{}",
+        plan.upgrades.len(),
+        cleared + plan.unfixed,
+        if plan.unfixed > 0 {
+            format!(" ({} have no fix yet)", plan.unfixed)
+        } else {
+            String::new()
+        }
+    )?;
+    for u in plan.upgrades.iter().take(REMEDIATION_MAX) {
+        let sev: Vec<String> = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+            .iter()
+            .zip(u.severities)
+            .rev()
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect();
+        writeln!(
+            w,
+            "  {} {} -> {} ({})",
+            u.pkg_name,
+            u.installed_version,
+            u.upgrade_to,
+            sev.join(", ")
+        )?;
+    }
+    if plan.upgrades.len() > REMEDIATION_MAX {
+        writeln!(
+            w,
+            "  ... and {} more (see --format json)",
+            plan.upgrades.len() - REMEDIATION_MAX
+        )?;
+    }
+    if let Some(b) = plan.base_image {
+        writeln!(
+            w,
+            "Base image: {} layer(s) bring {} findings; the image's own layers bring {}",
+            b.base_layers, b.base_findings, b.own_findings
         )?;
     }
     Ok(())
