@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub mod apk;
 pub mod dpkg;
 pub mod lang;
+pub mod license;
 pub mod os;
 pub mod rpm;
 pub mod types;
@@ -184,8 +185,14 @@ pub fn with_sibling(
 }
 
 impl AnalysisResult {
-    /// A result holding one application: `packages` of type `kind` read from `path`.
-    pub fn application(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
+    /// A result holding one application: `packages` of type `kind` read from `path`, their
+    /// licenses normalized to SPDX ids as Trivy does for every language package.
+    pub fn application(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult {
+        for p in &mut packages {
+            for l in &mut p.licenses {
+                *l = license::normalize(l);
+            }
+        }
         AnalysisResult {
             applications: vec![Application {
                 kind: kind.to_string(),
@@ -193,6 +200,18 @@ impl AnalysisResult {
                 packages,
             }],
             ..Default::default()
+        }
+    }
+}
+
+impl AnalysisResult {
+    /// Like [`AnalysisResult::application`], but no application at all when there are no
+    /// packages (Trivy reports no empty target for these formats).
+    pub fn application_if_any(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
+        if packages.is_empty() {
+            AnalysisResult::default()
+        } else {
+            AnalysisResult::application(kind, path, packages)
         }
     }
 }

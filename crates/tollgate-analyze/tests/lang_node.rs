@@ -95,7 +95,7 @@ fn required_rules_follow_trivy() {
         .collect();
     assert_eq!(
         names,
-        [("node-pkg", 1), ("npm", 1), ("yarn", 1), ("pnpm", 1)]
+        [("node-pkg", 2), ("npm", 2), ("yarn", 1), ("pnpm", 1)]
     );
 }
 
