@@ -48,6 +48,7 @@ pub const LOCKFILE_KINDS: &[&str] = &[
     "pub",
     "mix",
     "composer",
+    "conda-environment",
 ];
 
 /// Installed-package and binary types: read in images, not by `fs` (Trivy's
@@ -94,6 +95,7 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
     v.extend(lang::java::analyzers());
     v.extend(lang::node::analyzers());
     v.extend(lang::dotnet::analyzers());
+    v.extend(lang::conda::analyzers());
     v
 }
 
