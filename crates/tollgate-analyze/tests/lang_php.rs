@@ -94,6 +94,11 @@ fn license_strings_are_split_like_trivy() {
     );
     assert_eq!(tollgate_analyze::license::split("Oracle"), ["Oracle"]);
     assert!(tollgate_analyze::license::split("").is_empty());
+    // Trivy 0.76 prints these whole, as `text://...`.
+    assert_eq!(
+        tollgate_analyze::license::split("MIT or Apache 2.0; see http://example.com"),
+        ["text://MIT or Apache 2.0; see http://example.com"]
+    );
 }
 
 /// Truncated and bit-flipped copies of every testdata file: an answer or an error, never a panic.

@@ -226,8 +226,17 @@ fn version_at(c: &[char], start: usize) -> Option<String> {
 /// Splits `MIT or BSD-2-Clause` / `A, B` into names, like Trivy's `licensing.SplitLicenses`
 /// (separator `(,?[_ ]+(?:or|and)[_ ]+)|(,[ ]*)`): a part starting with `ver`/`version` is
 /// glued back to the previous one with ", ", one starting with `later` with " or ", and the
-/// three Python classifiers that contain " or "/" and " are put back together.
+/// three Python classifiers that contain " or "/" and " are put back together. A license
+/// text (a URL, "(c)", "hereby", ...) is one `text://<text>` entry.
 pub fn split(s: &str) -> Vec<String> {
+    if s.is_empty() {
+        return Vec::new();
+    }
+    // A license text rather than names is kept whole, marked as Trivy marks it.
+    let lower = s.to_lowercase();
+    if LICENSE_TEXT_WORDS.iter().any(|w| lower.contains(w)) {
+        return vec![format!("text://{s}")];
+    }
     let b = s.as_bytes();
     let sep_at = |i: usize| -> Option<usize> {
         // alternative 1: ,?[_ ]+(or|and)[_ ]+
@@ -305,6 +314,21 @@ pub fn split(s: &str) -> Vec<String> {
     }
     out
 }
+
+/// Words that mark a license string as a license text (Trivy's `licenseTextKeywords`).
+const LICENSE_TEXT_WORDS: &[&str] = &[
+    "http://",
+    "https://",
+    "(c)",
+    "as-is",
+    ";",
+    "hereby",
+    "permission to use",
+    "permission is",
+    "use in source",
+    "use, copy, modify",
+    "using",
+];
 
 /// Python license classifiers that the separators cut: the first word of the cut-off part,
 /// and the whole name.
