@@ -6,7 +6,8 @@
 Per result (matched by Type and Target), compares
   (a) packages: (Name, Version), plus the FilePath of each package as a note,
   (b) findings: (PkgName, InstalledVersion, VulnerabilityID, FixedVersion).
-Notes (never a failure) on common packages: FilePath, PURL, Layer.DiffID; on common findings: Severity,
+Notes (never a failure) on common packages: FilePath, PURL, Layer.DiffID, Licenses (also counted per target:
+common packages with equal Licenses); on common findings: Severity,
 SeveritySource, Status, PkgPath, DataSource.ID, VendorIDs, Layer.DiffID.
 Findings only Tollgate has are classified "alias only" when the OSV record behind them has another CVE alias
 that Trivy reports for the same package and version: trivy-db keeps an OSV record under its FIRST CVE alias only
@@ -42,6 +43,7 @@ PKG_FIELDS = [
     ("FilePath", lambda p: p.get("FilePath", "")),
     ("PURL", lambda p: (p.get("Identifier") or {}).get("PURL", "")),
     ("Layer.DiffID", lambda p: (p.get("Layer") or {}).get("DiffID", "")),
+    ("Licenses", lambda p: p.get("Licenses") or []),
 ]
 VULN_FIELDS = [
     ("Severity", lambda v: v.get("Severity", "")),
@@ -163,7 +165,7 @@ def main():
         ent = {"type": typ, "target": target,
                "trivy": [n_pt, len(vt_list)] if rt else None, "tollgate": [n_pg, len(vg_list)] if rg else None,
                "pkgs_only_trivy": [], "pkgs_only_tollgate": [], "vulns_only_trivy": [],
-               "vulns_only_tollgate": [], "alias_only": [], "notes": []}
+               "vulns_only_tollgate": [], "alias_only": [], "notes": [], "licenses_equal": [0, 0]}
         print(f"== {typ}  {target}")
         if rt is None or rg is None:
             who = "Trivy" if rt is None else "Tollgate"
@@ -189,6 +191,8 @@ def main():
                     q = by_path.get(p.get("FilePath", ""))
                     if q is None:
                         continue
+                    ent["licenses_equal"][1] += 1
+                    ent["licenses_equal"][0] += (p.get("Licenses") or []) == (q.get("Licenses") or [])
                     for field, get in PKG_FIELDS[1:]:
                         ft, fg = get(p), get(q)
                         if ft != fg:
@@ -217,11 +221,14 @@ def main():
         summary["targets"].append(ent)
         t = f"{n_pt}/{len(vt_list)}" if rt else "-"
         g = f"{n_pg}/{len(vg_list)}" if rg else "-"
-        rows.append(f"| {typ} | {target} | {t} | {g} | {len(ent['alias_only'])} | {d if (rt and rg) else 'missing'} |")
+        le = ent["licenses_equal"]
+        rows.append(f"| {typ} | {target} | {t} | {g} | {len(ent['alias_only'])} | {d if (rt and rg) else 'missing'} "
+                    f"| {le[0]}/{le[1]} |")
     summary["differences"] = bad
     print()
-    print("| type | target | trivy pkgs/findings | tollgate pkgs/findings | alias-only | other differences |")
-    print("|---|---|---|---|---|---|")
+    print("| type | target | trivy pkgs/findings | tollgate pkgs/findings | alias-only | other differences "
+          "| licenses equal |")
+    print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     if a.summary:
         json.dump(summary, open(a.summary, "w"), indent=1)

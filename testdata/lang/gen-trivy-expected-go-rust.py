@@ -177,7 +177,37 @@ def binary_case(kind, gz_path, name=None, patch=None):
     return out
 
 
+def rust_depends_on():
+    """bin/<name>.depends-on.json: Trivy's DependsOn per package (name@version) of each
+    auditable binary, from `trivy rootfs` on the binary alone."""
+    d = os.path.join(HERE, "rust", "bin")
+    for f in sorted(os.listdir(d)):
+        if not f.endswith(".gz"):
+            continue
+        name = f[:-3]
+        with tempfile.TemporaryDirectory() as tmp:
+            os.makedirs(os.path.join(tmp, "bin"))
+            p = os.path.join(tmp, "bin", name)
+            open(p, "wb").write(gzip.open(os.path.join(d, f)).read())
+            os.chmod(p, 0o755)
+            cmd = [TRIVY, "rootfs", "--cache-dir", CACHE, "--skip-db-update", "--skip-java-db-update",
+                   "--skip-check-update", "--offline-scan", "--scanners", "vuln", "--list-all-pkgs",
+                   "--format", "json", "-q", tmp]
+            rep = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+        deps = {}
+        for r in rep.get("Results") or []:
+            for pk in r.get("Packages") or []:
+                deps[f"{pk['Name']}@{pk.get('Version', '')}"] = sorted(pk.get("DependsOn") or [])
+        with open(os.path.join(d, name + ".depends-on.json"), "w") as fh:
+            json.dump({"source": "trivy rootfs on the binary alone", "depends_on": deps}, fh,
+                      indent=1, sort_keys=True)
+            fh.write("\n")
+
+
 def main():
+    if "--rust-depends-on" in sys.argv:
+        rust_depends_on()
+        return
     summary = []
     gomod = os.path.join(SRC, "pkg/dependency/parser/golang/mod/testdata")
     for case in sorted(os.listdir(gomod)):

@@ -464,8 +464,8 @@ Java DB**). Do not edit by hand.
 * **Test.** `crates/tollgate-analyze/tests/lang_java.rs` runs our analyzer on each input and asserts the same
   sorted (name, version, file path for jars / relationship for pom.xml) rows; dev packages are dropped
   (Trivy leaves them out of its report). Deliberate differences are listed in the test with the reason and
-  must really differ. Licenses are not compared: Trivy prints them normalised (`MIT License` -> `MIT`),
-  our analyzers give the names as written.
+  must really differ. Licenses are compared too, normalised to SPDX ids as Trivy prints them
+  (`crates/tollgate-analyze/src/license`).
 
 | format | cases | equal | deliberate differences |
 |---|---|---|---|
@@ -522,9 +522,10 @@ def compare_trees(args, home, cases):
             results, _ = trivy_list(args.trivy, args.cache, "fs", dst, home)
             shutil.rmtree(d)
             tree = {r["target"]: sorted(tuple(p[:2] + [p[4]]) for p in r["packages"]) for r in results or []}
+            full = {r["target"]: sorted(p[:2] + [p[4], p[3]] for p in r["packages"]) for r in results or []}
             trees.append({"case": f"pom/{'parser' if 'dependency' in base else 'analyzer'}/{case}",
                           "origin": os.path.join(base, case),
-                          "targets": {t: [list(r) for r in rows] for t, rows in sorted(tree.items())}})
+                          "targets": dict(sorted(full.items()))})
             for dp, _, fs in os.walk(src):
                 if "pom.xml" not in fs:
                     continue
@@ -536,7 +537,7 @@ def compare_trees(args, home, cases):
     # with the directory's pom.xml files as siblings (crates/tollgate-analyze/tests/lang_java.rs).
     with open(os.path.join(OUT, "pom-tree-expected.json"), "w") as f:
         json.dump({"note": "trivy fs on each pom case directory as a whole (parents, modules); "
-                           "rows are [name, version, relationship]", "cases": trees}, f, indent=1)
+                           "rows are [name, version, relationship, licenses]", "cases": trees}, f, indent=1)
         f.write("\n")
     return rows
 

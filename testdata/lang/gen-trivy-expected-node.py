@@ -2,8 +2,8 @@
 """Regenerates testdata/lang/{node,dotnet}/<case>/ from Trivy's own testdata and the real Trivy binary.
 
 Each case directory holds the input file(s) laid out under the names Trivy's analyzers want
-(package-lock.json, yarn.lock, pnpm-lock.yaml, node_modules/NAME/package.json, *.deps.json,
-packages.lock.json, packages.config) plus what Trivy 0.76 reported for it:
+(package-lock.json, yarn.lock, pnpm-lock.yaml, bun.lock, node_modules/NAME/package.json, *.deps.json,
+packages.lock.json, packages.config, Directory.Packages.props) plus what Trivy 0.76 reported for it:
   trivy-fs.json      `trivy fs`      (lockfile analyzers), default flags (dev deps dropped)
   trivy-fs-dev.json  `trivy fs --include-dev-deps`
   trivy-rootfs.json  `trivy rootfs`  (installed-package analyzers such as node-pkg)
@@ -66,6 +66,29 @@ def cases():
                     p = os.path.join(root, f)
                     files[os.path.relpath(p, cdir)] = p
             yield eco, f"an-{sub.split('/')[1]}-{case}", f"{A}/{sub}/testdata/{case}", files
+    # .NET central package management: each parser input as Directory.Packages.props, and the
+    # analyzer's directory (Packages.props, Directory.Packages.props, a file it must skip).
+    d = "pkg/dependency/parser/nuget/packagesprops/testdata"
+    for f in sorted(os.listdir(os.path.join(SRC, d))):
+        stem = f.replace(".", "_")
+        yield "dotnet", f"props-{stem}", f"{d}/{f}", {"Directory.Packages.props": os.path.join(SRC, d, f)}
+    # Bun: each parser input as bun.lock.
+    d = "pkg/dependency/parser/nodejs/bun/testdata"
+    for f in sorted(os.listdir(os.path.join(SRC, d))):
+        yield "node", f"bun-{f[:-len('.lock')].replace('.', '_')}", f"{d}/{f}", {"bun.lock": os.path.join(SRC, d, f)}
+    for sub, eco in [("dotnet/packagesprops", "dotnet"), ("nodejs/bun", "node")]:
+        full = os.path.join(SRC, A, sub, "testdata")
+        cases_here = [c for c in sorted(os.listdir(full)) if os.path.isdir(os.path.join(full, c))]
+        if not cases_here:  # the files themselves form one case
+            cases_here = [""]
+        for case in cases_here:
+            cdir = os.path.join(full, case)
+            files = {}
+            for root, _dirs, fs in os.walk(cdir):
+                for f in fs:
+                    p = os.path.join(root, f)
+                    files[os.path.relpath(p, cdir)] = p
+            yield eco, f"an-{sub.split('/')[1]}{'-' + case if case else ''}", f"{A}/{sub}/testdata/{case}", files
     # Integration-test repositories: whole directories.
     R = "integration/testdata/fixtures/repo"
     for case, eco in [("npm", "node"), ("yarn", "node"), ("pnpm", "node"), ("nuget", "dotnet"),
@@ -121,7 +144,11 @@ def dump(res):
 
 
 def main():
+    # ONLY=props-,bun- (comma-separated name prefixes) regenerates only those cases.
+    only = [x for x in os.environ.get("ONLY", "").split(",") if x]
     for eco, name, source, files in cases():
+        if only and not name.startswith(tuple(only)):
+            continue
         dest = os.path.join(HERE, eco, name)
         if os.path.isdir(dest):
             shutil.rmtree(dest)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Copies Trivy's Python/Ruby/PHP testdata into testdata/lang/<eco>/<case>/ under the file
+"""Copies Trivy's Python/Ruby/PHP/conda testdata into testdata/lang/<eco>/<case>/ under the file
 names Trivy's analyzers want, runs the real Trivy 0.76 over each case directory and stores
 its package list as <case>/trivy.json.
 
@@ -11,6 +11,7 @@ Usage: python3 testdata/lang/gen-trivy-expected.py [TRIVY_SRC] [TRIVY_BIN] [CACH
 
 Installed-package cases (python-pkg, gemspec, composer-vendor) are scanned with
 `trivy rootfs`, lockfile cases with `trivy fs` (each mode skips the other kind).
+ECOS=conda (comma-separated) regenerates only those ecosystems.
 """
 
 import json
@@ -105,6 +106,30 @@ for c in sorted(os.listdir(os.path.join(FANAL, "php/composer/testdata/composer-v
     case("php", f"composer-vendor-fanal-{c}", "rootfs",
          [(os.path.join(d, "installed.json"), "app/vendor/composer/installed.json")])
 
+# ---- conda
+def conda_meta_dest(f):
+    # The analyzer takes only `envs/<env>/conda-meta/<name>-<version>-<build>.json`; bad-input
+    # files without that shape are given it so that they are read at all.
+    name = f if f.count("-") >= 2 else f"bad-0-{f}"
+    return f"opt/conda/envs/app/conda-meta/{name}"
+
+
+for f in sorted(os.listdir(os.path.join(PARSER, "conda/meta/testdata"))):
+    if f.endswith(".json"):
+        case("conda", "meta-" + os.path.splitext(f)[0], "rootfs",
+             [(os.path.join(PARSER, "conda/meta/testdata", f), conda_meta_dest(f))])
+for f in sorted(os.listdir(os.path.join(FANAL, "conda/meta/testdata"))):
+    case("conda", "meta-fanal-" + os.path.splitext(f)[0], "rootfs",
+         [(os.path.join(FANAL, "conda/meta/testdata", f), conda_meta_dest(f))])
+single("conda", "environment", "conda/environment", "fs", lambda f: "environment.yaml")
+for f in sorted(os.listdir(os.path.join(FANAL, "conda/environment/testdata"))):
+    if f.endswith((".yaml", ".yml")):
+        case("conda", "environment-fanal-" + os.path.splitext(f)[0], "fs",
+             [(os.path.join(FANAL, "conda/environment/testdata", f), "environment.yml")])
+
+ECOS = os.environ.get("ECOS", "python,ruby,php,conda").split(",")
+CASES = [c for c in CASES if c[0] in ECOS]
+
 KEEP = ["Name", "Version", "Relationship", "Dev", "Licenses", "FilePath", "DependsOn"]
 
 
@@ -127,7 +152,7 @@ def run(mode, d, extra):
 
 
 def main():
-    for eco in ("python", "ruby", "php"):
+    for eco in ECOS:
         for name in os.listdir(os.path.join(HERE, eco)) if os.path.isdir(os.path.join(HERE, eco)) else []:
             if os.path.isdir(os.path.join(HERE, eco, name)):
                 shutil.rmtree(os.path.join(HERE, eco, name))
@@ -150,7 +175,7 @@ def main():
         n = sum(len(r["Packages"]) for r in res["default"].get("results", []))
         print(f"{eco}/{name}: {mode} {n} pkgs {res['default'].get('error', '')}")
 
-    for eco in ("python", "ruby", "php"):
+    for eco in ECOS:
         write_readme(eco)
 
 
@@ -165,7 +190,7 @@ def write_readme(eco):
         srcs = ", ".join("`" + s.replace("pkg/", "", 1) + "`" for s in j["source"])
         rows.append(f"| `{c}` | {j['mode']} | {n} | {nd} | {srcs} |")
     commit = open(os.path.join(SRC, "SOURCE_COMMIT")).read().split()[0]
-    title = {"python": "Python", "ruby": "Ruby", "php": "PHP"}[eco]
+    title = {"python": "Python", "ruby": "Ruby", "php": "PHP", "conda": "Conda"}[eco]
     with open(os.path.join(HERE, eco, "README.md"), "w") as fh:
         fh.write(README.format(title=title, commit=commit, eco=eco) + "\n".join(rows) + "\n")
 
@@ -176,7 +201,7 @@ Inputs are copies of Trivy's own testdata, from **aquasecurity/trivy** at commit
 (Apache-2.0, see `/work/shared/data/peer-tests/trivy/LICENSE`), paths under `pkg/` as listed below.
 Each `<case>/` holds the input under the file name and directory layout Trivy's analyzer wants
 (installed packages under `usr/lib/python3.9/site-packages/`, `usr/local/bundle/specifications/`,
-`app/vendor/composer/`), and `trivy.json`: the package list the real **Trivy 0.76.0** printed for that
+`app/vendor/composer/`, `opt/conda/envs/app/conda-meta/`), and `trivy.json`: the package list the real **Trivy 0.76.0** printed for that
 directory (`trivy fs|rootfs --list-all-pkgs --format json --scanners vuln`, once as is (`default`) and once
 with `--include-dev-deps` (`include_dev_deps`; `null` for `rootfs`, which has no such flag)). Only Name,
 Version, Relationship, Dev, Licenses, FilePath and DependsOn are kept.
@@ -184,7 +209,7 @@ Version, Relationship, Dev, Licenses, FilePath and DependsOn are kept.
 Regenerate everything (inputs, `trivy.json`, this README) with
 `python3 testdata/lang/gen-trivy-expected.py`; `bash /work/shared/tools/peer-trivy` installs Trivy.
 `crates/tollgate-analyze/tests/lang_{eco}.rs` runs our analyzers over each case and asserts the same
-(type, file, name, version, relationship, depends_on) rows, dev packages dropped for `default`; deliberate
+(type, file, name, version, relationship, depends_on, licenses) rows, dev packages dropped for `default`; deliberate
 differences are listed in the test with their reason.
 
 Lockfiles are scanned with `trivy fs` and installed packages with `trivy rootfs`: each mode skips the other

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 pub mod apk;
 pub mod dpkg;
 pub mod lang;
+pub mod license;
 pub mod os;
 pub mod rpm;
 pub mod types;
@@ -47,6 +48,7 @@ pub const LOCKFILE_KINDS: &[&str] = &[
     "pub",
     "mix",
     "composer",
+    "conda-environment",
 ];
 
 /// Installed-package and binary types: read in images, not by `fs` (Trivy's
@@ -93,6 +95,7 @@ pub fn default_analyzers() -> Vec<Box<dyn Analyzer>> {
     v.extend(lang::java::analyzers());
     v.extend(lang::node::analyzers());
     v.extend(lang::dotnet::analyzers());
+    v.extend(lang::conda::analyzers());
     v
 }
 
@@ -184,8 +187,14 @@ pub fn with_sibling(
 }
 
 impl AnalysisResult {
-    /// A result holding one application: `packages` of type `kind` read from `path`.
-    pub fn application(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
+    /// A result holding one application: `packages` of type `kind` read from `path`, their
+    /// licenses normalized to SPDX ids as Trivy does for every language package.
+    pub fn application(kind: &str, path: &str, mut packages: Vec<Package>) -> AnalysisResult {
+        for p in &mut packages {
+            for l in &mut p.licenses {
+                *l = license::normalize(l);
+            }
+        }
         AnalysisResult {
             applications: vec![Application {
                 kind: kind.to_string(),
@@ -193,6 +202,18 @@ impl AnalysisResult {
                 packages,
             }],
             ..Default::default()
+        }
+    }
+}
+
+impl AnalysisResult {
+    /// Like [`AnalysisResult::application`], but no application at all when there are no
+    /// packages (Trivy reports no empty target for these formats).
+    pub fn application_if_any(kind: &str, path: &str, packages: Vec<Package>) -> AnalysisResult {
+        if packages.is_empty() {
+            AnalysisResult::default()
+        } else {
+            AnalysisResult::application(kind, path, packages)
         }
     }
 }

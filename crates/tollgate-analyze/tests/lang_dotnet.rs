@@ -49,7 +49,7 @@ fn dotnet_analyzers_equal_trivy() {
     let lockfile = dotnet::analyzers();
     let installed = dotnet::analyzers();
 
-    let types = ["dotnet-core", "nuget"];
+    let types = ["dotnet-core", "nuget", "packages-props"];
     common::assert_modes_equal_trivy(
         Path::new(DIR),
         16,
@@ -72,11 +72,19 @@ fn required_rules_follow_trivy() {
     assert!(nuget.required("src/App/packages.lock.json"));
     assert!(nuget.required("src/App/packages.config"));
     assert!(!nuget.required("src/App/Packages.props"));
+    let props = dotnet::PackagesPropsAnalyzer;
+    assert!(props.required("src/Directory.Packages.props"));
+    assert!(props.required("src/packages.props"));
+    assert!(props.required("src/Tools.PACKAGES.PROPS"));
+    assert!(!props.required("src/Directory.Build.props"));
     let names: Vec<_> = dotnet::analyzers()
         .iter()
         .map(|a| (a.name(), a.version()))
         .collect();
-    assert_eq!(names, [("dotnet-core", 1), ("nuget", 1)]);
+    assert_eq!(
+        names,
+        [("dotnet-core", 1), ("nuget", 1), ("packages-props", 1)]
+    );
 }
 
 /// Malformed files give an error that names the file and says what is wrong; nothing panics.
@@ -84,6 +92,7 @@ fn required_rules_follow_trivy() {
 fn bad_input_is_an_error_not_a_panic() {
     let core = dotnet::DotnetCoreAnalyzer;
     let nuget = dotnet::NugetAnalyzer;
+    let props = dotnet::PackagesPropsAnalyzer;
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let deep_xml = format!(
         "<packages>{}{}</packages>",
@@ -157,6 +166,24 @@ fn bad_input_is_an_error_not_a_panic() {
             "app/packages.config",
             deep_xml.into_bytes(),
             "ill-formed document",
+        ),
+        (
+            &props,
+            "Directory.Packages.props",
+            b"<Project><ItemGroup><PackageVersion Include=\"a\" Version=\"1\">".to_vec(),
+            "unexpected end of file",
+        ),
+        (
+            &props,
+            "Directory.Packages.props",
+            b"<Packages/>".to_vec(),
+            "expected element <Project>",
+        ),
+        (
+            &props,
+            "Directory.Packages.props",
+            b"\xff\xfe<".to_vec(),
+            "invalid packages.props",
         ),
     ];
     for (a, path, content, want) in cases {

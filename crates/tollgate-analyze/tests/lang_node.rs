@@ -38,6 +38,7 @@ const YARN_DEV: &str = "yarn dev deps need the sibling package.json";
 /// licenses from `node_modules/*/package.json` (npm, pnpm, yarn) and direct/dev marking
 /// from the project's `package.json` (yarn). Trivy is right; needs a cross-file step.
 const KNOWN_DETAIL_DIFFERENCES: &[(&str, &str)] = &[
+    ("an-bun-happy", "fs-dev"),
     ("an-npm-happy", "fs-dev"),
     ("an-pnpm-happy", "fs-dev"),
     ("an-pnpm-happy-v9", "fs-dev"),
@@ -61,7 +62,7 @@ fn node_analyzers_equal_trivy() {
         all.into_iter().filter(|a| a.name() != "node-pkg").collect();
     let installed: Vec<Box<dyn Analyzer>> = vec![Box::new(node::NodePkgAnalyzer)];
 
-    let lock_types = ["npm", "yarn", "pnpm"];
+    let lock_types = ["npm", "yarn", "pnpm", "bun"];
     common::assert_modes_equal_trivy(
         Path::new(DIR),
         51,
@@ -95,7 +96,13 @@ fn required_rules_follow_trivy() {
         .collect();
     assert_eq!(
         names,
-        [("node-pkg", 1), ("npm", 1), ("yarn", 1), ("pnpm", 1)]
+        [
+            ("node-pkg", 2),
+            ("npm", 2),
+            ("yarn", 1),
+            ("pnpm", 1),
+            ("bun", 1)
+        ]
     );
 }
 
@@ -106,6 +113,7 @@ fn bad_input_is_an_error_not_a_panic() {
     let yarn = node::YarnAnalyzer;
     let pnpm = node::PnpmAnalyzer;
     let pkg = node::NodePkgAnalyzer;
+    let bun = node::BunAnalyzer;
     let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let deep_deps = format!(
         "{{\"lockfileVersion\":1,\"dependencies\":{}{}}}",
@@ -113,6 +121,15 @@ fn bad_input_is_an_error_not_a_panic() {
         "{}}}".repeat(5_000)
     );
     let cases: Vec<(&dyn Analyzer, &str, Vec<u8>, &str)> = vec![
+        (&bun, "app/bun.lock", b"{\"packages\": {\"a\": [1]}}".to_vec(), "not a string"),
+        (
+            &bun,
+            "app/bun.lock",
+            b"{\"packages\": {\"a\": [\"a@1\", \"\"]}}".to_vec(),
+            "not an object",
+        ),
+        (&bun, "app/bun.lock", b"{\"packages\": ".to_vec(), "invalid bun.lock"),
+        (&bun, "app/bun.lock", deep_json.clone().into_bytes(), "invalid bun.lock"),
         (&npm, "app/package-lock.json", b"".to_vec(), "package-lock.json"),
         (&npm, "app/package-lock.json", b"{\"lockfileVersion\": 3, \"packages\": {".to_vec(), "EOF"),
         (&npm, "app/package-lock.json", b"[1, 2]".to_vec(), "invalid"),

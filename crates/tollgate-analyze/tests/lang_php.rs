@@ -29,6 +29,7 @@ fn cases() -> TrivyJsonCases<'static> {
         ],
         expected_errors: EXPECTED_ERRORS,
         known_depends_on_diffs: KNOWN_DEPENDS_ON_DIFFS,
+        known_license_diffs: &[],
     }
 }
 
@@ -80,19 +81,24 @@ fn composer_v1_installed_json_and_string_license() {
 #[test]
 fn license_strings_are_split_like_trivy() {
     assert_eq!(
-        php::split_licenses("MIT or BSD-2-Clause"),
+        tollgate_analyze::license::split("MIT or BSD-2-Clause"),
         ["MIT", "BSD-2-Clause"]
     );
     assert_eq!(
-        php::split_licenses("GPL-2.0 and MIT, Apache-2.0"),
+        tollgate_analyze::license::split("GPL-2.0 and MIT, Apache-2.0"),
         ["GPL-2.0", "MIT", "Apache-2.0"]
     );
     assert_eq!(
-        php::split_licenses("LGPL, version 2.1"),
+        tollgate_analyze::license::split("LGPL, version 2.1"),
         ["LGPL, version 2.1"]
     );
-    assert_eq!(php::split_licenses("Oracle"), ["Oracle"]);
-    assert!(php::split_licenses("").is_empty());
+    assert_eq!(tollgate_analyze::license::split("Oracle"), ["Oracle"]);
+    assert!(tollgate_analyze::license::split("").is_empty());
+    // Trivy 0.76 prints these whole, as `text://...`.
+    assert_eq!(
+        tollgate_analyze::license::split("MIT or Apache 2.0; see http://example.com"),
+        ["text://MIT or Apache 2.0; see http://example.com"]
+    );
 }
 
 /// Truncated and bit-flipped copies of every testdata file: an answer or an error, never a panic.

@@ -28,6 +28,22 @@ const KNOWN_DEPENDS_ON_DIFFS: &[(&str, &str, &str)] = &[(
      packages, so pytest -> attrs, py, ... (all dev) is lost; we keep every locked edge",
 )];
 
+/// Packages whose licenses differ from Trivy's on purpose: (case, package, why).
+const KNOWN_LICENSE_DIFFS: &[(&str, &str, &str)] = &[
+    (
+        "packaging-fanal-license-file-dist",
+        "typing_extensions",
+        "METADATA names only a License-File: Trivy classifies the file's text with its license \
+         classifier; we read no license text, so no license",
+    ),
+    (
+        "pip-fanal-happy",
+        "annotated-types",
+        "Trivy fills requirements.txt licenses from the site-packages of the Python it finds \
+         on the scanning machine; the scanned project says nothing about them",
+    ),
+];
+
 fn cases() -> TrivyJsonCases<'static> {
     TrivyJsonCases {
         root: common::testdata("python"),
@@ -39,6 +55,7 @@ fn cases() -> TrivyJsonCases<'static> {
         ],
         expected_errors: EXPECTED_ERRORS,
         known_depends_on_diffs: KNOWN_DEPENDS_ON_DIFFS,
+        known_license_diffs: KNOWN_LICENSE_DIFFS,
     }
 }
 

@@ -31,6 +31,7 @@ fn cases() -> TrivyJsonCases<'static> {
         with_sibling: &[],
         expected_errors: EXPECTED_ERRORS,
         known_depends_on_diffs: KNOWN_DEPENDS_ON_DIFFS,
+        known_license_diffs: &[],
     }
 }
 

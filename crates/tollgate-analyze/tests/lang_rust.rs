@@ -37,6 +37,22 @@ fn rustbinary_equals_trivy_on_auditable_binaries() {
             "{name}"
         );
         assert_eq!(r.applications[0].kind, "rustbinary");
+        // The dependency graph: Trivy's DependsOn of each package (`<name>.depends-on.json`).
+        let text = std::fs::read_to_string(bin.join(format!("{name}.depends-on.json")))
+            .expect("depends-on.json");
+        let want: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let want: std::collections::BTreeMap<String, Vec<String>> =
+            serde_json::from_value(want["depends_on"].clone()).expect("name@version -> ids");
+        let ours: std::collections::BTreeMap<String, Vec<String>> = r.applications[0]
+            .packages
+            .iter()
+            .map(|p| {
+                let mut d = p.depends_on.clone();
+                d.sort();
+                (format!("{}@{}", p.name, p.version), d)
+            })
+            .collect();
+        assert_eq!(ours, want, "{name} depends_on");
     }
 }
 

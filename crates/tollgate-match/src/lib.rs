@@ -366,6 +366,7 @@ pub fn lang_namespace(kind: &str) -> Option<&'static str> {
         "hex" => "hex",
         "swift" | "cocoapods" => "swift",
         "conan" => "conan",
+        "conda-pkg" | "conda-environment" => "conda",
         _ => return None,
     })
 }

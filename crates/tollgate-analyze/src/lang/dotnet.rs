@@ -1,5 +1,6 @@
 //! .NET packages: `*.deps.json` (Trivy's `dotnet-core`), `packages.lock.json` and
-//! `packages.config` (Trivy's `nuget`).
+//! `packages.config` (Trivy's `nuget`), and central package management's
+//! `Directory.Packages.props` / `*packages.props` (Trivy's `packages-props`).
 //!
 //! Licenses that Trivy's nuget analyzer reads from `~/.nuget/packages/**/*.nuspec` (another
 //! file) are not filled in here.
@@ -13,7 +14,11 @@ use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// The .NET analyzers.
 pub fn analyzers() -> Vec<Box<dyn crate::Analyzer>> {
-    vec![Box::new(DotnetCoreAnalyzer), Box::new(NugetAnalyzer)]
+    vec![
+        Box::new(DotnetCoreAnalyzer),
+        Box::new(NugetAnalyzer),
+        Box::new(PackagesPropsAnalyzer),
+    ]
 }
 
 /// Reads `*.deps.json`, the dependency manifest `dotnet publish` writes next to an app.
@@ -381,6 +386,117 @@ fn parse_config(content: &[u8]) -> Result<Vec<Package>, String> {
             } else {
                 depth += 1;
             }
+        }
+        buf.clear();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Directory.Packages.props
+
+/// Reads `Directory.Packages.props` and any file whose name ends in `packages.props`, in
+/// any case (NuGet accepts lower-case names): the `PackageReference` and `PackageVersion`
+/// items of the `<Project>`'s item groups.
+pub struct PackagesPropsAnalyzer;
+
+impl Analyzer for PackagesPropsAnalyzer {
+    fn name(&self) -> &'static str {
+        "packages-props"
+    }
+    fn version(&self) -> u32 {
+        1
+    }
+    fn required(&self, path: &str) -> bool {
+        path.to_lowercase().ends_with("packages.props")
+    }
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
+        let packages = parse_props(content)
+            .map_err(|e| AnalyzeError::new(path, format!("invalid packages.props: {e}")))?;
+        Ok(result("packages-props", path, packages))
+    }
+}
+
+/// `<Project><ItemGroup><PackageVersion Include=".." Version=".."/>`: `Include` before the
+/// legacy `Update`; items with an empty name or version, or an MSBuild property (`$(X)`) for
+/// either, are skipped (the file does not say what the property holds).
+fn parse_props(content: &[u8]) -> Result<Vec<Package>, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(content);
+    // Local names of the open elements.
+    let mut open: Vec<String> = Vec::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    let is_property = |s: &str| s.starts_with("$(") && s.ends_with(')');
+    loop {
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| format!("XML error at byte {}: {e}", reader.error_position()))?;
+        let (start, empty) = match &ev {
+            Event::Start(s) => (s.clone(), false),
+            Event::Empty(s) => (s.clone(), true),
+            Event::End(_) => {
+                open.pop();
+                if open.is_empty() {
+                    return Ok(out);
+                }
+                buf.clear();
+                continue;
+            }
+            Event::Eof => {
+                return Err(if open.is_empty() {
+                    "no <Project> element".to_string()
+                } else {
+                    "unexpected end of file".to_string()
+                })
+            }
+            _ => {
+                buf.clear();
+                continue;
+            }
+        };
+        let local_name = start.local_name();
+        let local: String = local_name.as_ref().to_string();
+        if open.is_empty() && local != "Project" {
+            return Err(format!("expected element <Project>, found <{local}>"));
+        }
+        if open.len() == 2
+            && open[1] == "ItemGroup"
+            && matches!(local.as_str(), "PackageReference" | "PackageVersion")
+        {
+            let (mut include, mut update, mut version) =
+                (String::new(), String::new(), String::new());
+            for attr in start.attributes() {
+                let attr = attr.map_err(|e| format!("bad attribute: {e}"))?;
+                let value = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| format!("bad attribute value: {e}"))?
+                    .into_owned();
+                let key_name = attr.key.local_name();
+                match key_name.as_ref() {
+                    "Include" => include = value,
+                    "Update" => update = value,
+                    "Version" => version = value,
+                    _ => {}
+                }
+            }
+            let name = if include.is_empty() { update } else { include };
+            let (name, version) = (name.trim().to_string(), version.trim().to_string());
+            if !name.is_empty()
+                && !version.is_empty()
+                && !is_property(&name)
+                && !is_property(&version)
+                && seen.insert((name.clone(), version.clone()))
+            {
+                out.push(new_package(&name, &version));
+            }
+        }
+        if empty {
+            if open.is_empty() {
+                return Ok(out);
+            }
+        } else {
+            open.push(local);
         }
         buf.clear();
     }

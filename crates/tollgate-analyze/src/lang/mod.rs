@@ -1,6 +1,7 @@
 //! Language-ecosystem analyzers: lockfiles, installed-package metadata, binaries, archives.
 //! Each module is one ecosystem; each analyzer returns [`crate::Application`]s.
 
+pub mod conda;
 pub mod dotnet;
 pub mod golang;
 pub mod java;

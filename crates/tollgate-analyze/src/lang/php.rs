@@ -49,79 +49,10 @@ impl Licenses {
     fn to_vec(&self) -> Vec<String> {
         match self {
             Licenses::None => Vec::new(),
-            Licenses::One(s) => split_licenses(s),
+            Licenses::One(s) => crate::license::split(s),
             Licenses::Many(v) => v.clone(),
         }
     }
-}
-
-/// Splits `MIT or BSD-2-Clause` / `A, B` into names, like Trivy's `licensing.SplitLicenses`
-/// (separator `(,?[_ ]+(?:or|and)[_ ]+)|(,[ ]*)`; a part starting with `ver`/`version` is
-/// glued back to the previous one).
-pub fn split_licenses(s: &str) -> Vec<String> {
-    let b = s.as_bytes();
-    let sep_at = |i: usize| -> Option<usize> {
-        // alternative 1: ,?[_ ]+(or|and)[_ ]+
-        let mut j = i;
-        if b.get(j) == Some(&b',') {
-            j += 1;
-        }
-        let k = j;
-        while matches!(b.get(j), Some(b'_' | b' ')) {
-            j += 1;
-        }
-        if j > k {
-            for w in [&b"or"[..], &b"and"[..]] {
-                if b[j..].starts_with(w) {
-                    let mut e = j + w.len();
-                    let f = e;
-                    while matches!(b.get(e), Some(b'_' | b' ')) {
-                        e += 1;
-                    }
-                    if e > f {
-                        return Some(e);
-                    }
-                }
-            }
-        }
-        // alternative 2: ,[ ]*
-        if b.get(i) == Some(&b',') {
-            let mut e = i + 1;
-            while b.get(e) == Some(&b' ') {
-                e += 1;
-            }
-            return Some(e);
-        }
-        None
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    let (mut start, mut i) = (0, 0);
-    while i < b.len() {
-        match sep_at(i) {
-            Some(end) => {
-                parts.push(&s[start..i]);
-                start = end;
-                i = end;
-            }
-            None => i += 1,
-        }
-    }
-    if s.is_empty() {
-        return Vec::new();
-    }
-    parts.push(&s[start..]);
-    let mut out: Vec<String> = Vec::new();
-    for p in parts {
-        let first = p.split(' ').next().unwrap_or("").to_ascii_lowercase();
-        match out.last_mut() {
-            Some(last) if first == "ver" || first == "version" => {
-                last.push_str(", ");
-                last.push_str(p);
-            }
-            _ => out.push(p.to_string()),
-        }
-    }
-    out
 }
 
 /// Turns locked packages into [`Package`]s with `depends_on` resolved to `name@version`.
@@ -170,7 +101,7 @@ impl Analyzer for ComposerAnalyzer {
         "composer"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         path.rsplit('/').next() == Some("composer.lock")
@@ -246,7 +177,7 @@ impl Analyzer for ComposerVendorAnalyzer {
         "composer-vendor"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         path.ends_with("vendor/composer/installed.json")

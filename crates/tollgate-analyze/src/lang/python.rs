@@ -66,7 +66,7 @@ impl Analyzer for PythonPkgAnalyzer {
         "python-pkg"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         [
@@ -139,22 +139,22 @@ pub fn parse_metadata(text: &str) -> Result<Package, String> {
         return Err("metadata has no Name or no Version header".into());
     }
     let mut p = pkg(name, version);
-    // Trivy: License-Expression, else License, else the license classifiers.
-    let expr = get("license-expression");
-    let lic = get("license");
-    if !expr.is_empty() {
-        p.licenses = vec![expr.to_string()];
-    } else if !lic.is_empty() {
-        p.licenses = vec![lic.to_string()];
-    } else {
-        p.licenses = headers
-            .iter()
-            .filter(|(h, _)| h == "classifier")
-            .filter_map(|(_, v)| v.strip_prefix("License :: "))
-            .filter_map(|v| v.rsplit(" :: ").next())
-            .map(str::to_string)
-            .collect();
-    }
+    // Trivy 0.76: License-Expression, else the license classifiers (they name the license;
+    // License may only add terms), else License; then split like any license string. A
+    // License-File alone is not read: Trivy classifies the file's text, which we do not.
+    let classifiers: Vec<&str> = headers
+        .iter()
+        .filter(|(h, _)| h == "classifier")
+        .filter_map(|(_, v)| v.strip_prefix("License :: "))
+        .filter_map(|v| v.rsplit(" :: ").next())
+        .filter(|v| *v != "OSI Approved")
+        .collect();
+    let license = match get("license-expression") {
+        "" if !classifiers.is_empty() => classifiers.join(", "),
+        "" => get("license").to_string(),
+        expr => expr.to_string(),
+    };
+    p.licenses = crate::license::split(&license);
     Ok(p)
 }
 
@@ -168,7 +168,7 @@ impl Analyzer for PipAnalyzer {
         "pip"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         base_name(path) == "requirements.txt"
@@ -286,7 +286,7 @@ impl Analyzer for PipenvAnalyzer {
         "pipenv"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         base_name(path) == "Pipfile.lock"
@@ -337,7 +337,7 @@ impl Analyzer for PoetryAnalyzer {
         "poetry"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         base_name(path) == "poetry.lock"
@@ -552,7 +552,7 @@ impl Analyzer for UvAnalyzer {
         "uv"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         base_name(path) == "uv.lock"
@@ -673,7 +673,7 @@ impl Analyzer for PylockAnalyzer {
         "pylock"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         let b = base_name(path);

@@ -23,7 +23,7 @@ impl Analyzer for BundlerAnalyzer {
         "bundler"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         path.rsplit('/').next() == Some("Gemfile.lock")
@@ -130,7 +130,7 @@ impl Analyzer for GemspecAnalyzer {
         "gemspec"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         // Trivy: `.*/specifications/.+\.gemspec` on the path without its leading `/`.

@@ -400,7 +400,7 @@ impl Analyzer for RustBinaryAnalyzer {
         "rustbinary"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     /// Without mode bits nothing can be said; the walker calls [`Analyzer::required_file`].
     fn required(&self, _path: &str) -> bool {
@@ -467,15 +467,24 @@ fn parse_rust_binary(data: &[u8]) -> Result<Option<Vec<Package>>, String> {
             return Err("audit data: dependency index out of range".into());
         }
     }
+    // Build-time dependencies (build scripts, proc macros) are not in the binary.
+    let runtime = |p: &AuditPackage| p.kind.as_deref().unwrap_or("runtime") == "runtime";
     let pkgs = info
         .packages
         .iter()
-        // Build-time dependencies (build scripts, proc macros) are not in the binary.
-        .filter(|p| p.kind.as_deref().unwrap_or("runtime") == "runtime")
+        .filter(|p| runtime(p))
         .map(|p| Package {
             name: p.name.clone(),
             version: p.version.clone(),
             relationship: if p.root { "root" } else { "" }.to_string(),
+            // The dependency graph `cargo auditable` records, runtime edges only.
+            depends_on: p
+                .dependencies
+                .iter()
+                .map(|&i| &info.packages[i])
+                .filter(|d| runtime(d))
+                .map(|d| format!("{}@{}", d.name, d.version))
+                .collect(),
             ..Default::default()
         })
         .collect();

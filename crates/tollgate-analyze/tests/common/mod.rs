@@ -191,16 +191,31 @@ pub struct TrivyJsonCases<'a> {
     pub expected_errors: &'a [(&'a str, &'a str)],
     /// (case, package, why): `depends_on` differs from Trivy's on purpose.
     pub known_depends_on_diffs: &'a [(&'a str, &'a str, &'a str)],
+    /// (case, package, why): the licenses differ from Trivy's on purpose.
+    pub known_license_diffs: &'a [(&'a str, &'a str, &'a str)],
 }
 
-/// (type, target or package file path, name, version, relationship, depends_on joined).
-type Row = (String, String, String, String, String, String);
+/// (type, target or package file path, name, version, relationship, depends_on joined,
+/// licenses joined).
+type Row = (String, String, String, String, String, String, String);
 
 impl TrivyJsonCases<'_> {
     fn known_dep_diff(&self, case: &str, name: &str) -> bool {
         self.known_depends_on_diffs
             .iter()
             .any(|(c, n, _)| *c == case && *n == name)
+    }
+
+    fn license_cell(&self, case: &str, name: &str, licenses: Vec<&str>) -> String {
+        if self
+            .known_license_diffs
+            .iter()
+            .any(|(c, n, _)| *c == case && *n == name)
+        {
+            "(known difference)".to_string()
+        } else {
+            licenses.join(",")
+        }
     }
 
     fn deps_cell(&self, case: &str, name: &str, mut deps: Vec<&str>) -> String {
@@ -262,6 +277,11 @@ impl TrivyJsonCases<'_> {
                         p.version.clone(),
                         p.relationship.clone(),
                         self.deps_cell(case, &p.name, deps),
+                        self.license_cell(
+                            case,
+                            &p.name,
+                            p.licenses.iter().map(String::as_str).collect(),
+                        ),
                     ));
                 }
             }
@@ -293,6 +313,16 @@ impl TrivyJsonCases<'_> {
                     p["Version"].as_str().unwrap_or("").to_string(),
                     p["Relationship"].as_str().unwrap_or("").to_string(),
                     self.deps_cell(case, name, deps),
+                    self.license_cell(
+                        case,
+                        name,
+                        p["Licenses"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|l| l.as_str())
+                            .collect(),
+                    ),
                 ));
             }
         }

@@ -7,7 +7,7 @@
 //! Not done (needs files beside the lock file): `build.gradle` direct/indirect marking and
 //! licenses from the Gradle cache poms.
 
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// Parses `*gradle.lockfile`.
 pub struct GradleLockAnalyzer;
@@ -17,7 +17,7 @@ impl Analyzer for GradleLockAnalyzer {
         "gradle-lockfile"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         path.ends_with("gradle.lockfile")
@@ -26,19 +26,8 @@ impl Analyzer for GradleLockAnalyzer {
         let text = std::str::from_utf8(content)
             .map_err(|e| AnalyzeError::new(path, format!("gradle lock file is not UTF-8: {e}")))?;
         let packages = parse_lockfile(text);
-        Ok(AnalysisResult {
-            // Like Trivy, a file with no packages gives no application.
-            applications: if packages.is_empty() {
-                Vec::new()
-            } else {
-                vec![Application {
-                    kind: "gradle".to_string(),
-                    file_path: path.to_string(),
-                    packages,
-                }]
-            },
-            ..Default::default()
-        })
+        // Like Trivy, a file with no packages gives no application.
+        Ok(AnalysisResult::application_if_any("gradle", path, packages))
     }
 }
 

@@ -32,7 +32,7 @@
 use std::io::{Cursor, Read};
 
 use super::xml;
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// Parses Java archives.
 pub struct JarAnalyzer;
@@ -42,7 +42,7 @@ impl Analyzer for JarAnalyzer {
         "jar"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn required(&self, path: &str) -> bool {
         let ext = extension(path).to_ascii_lowercase();
@@ -50,18 +50,8 @@ impl Analyzer for JarAnalyzer {
     }
     fn analyze(&self, path: &str, content: &[u8]) -> Result<AnalysisResult, AnalyzeError> {
         let packages = parse_archive(path, content, &JarOptions::default())?;
-        Ok(AnalysisResult {
-            applications: if packages.is_empty() {
-                Vec::new()
-            } else {
-                vec![Application {
-                    kind: "jar".to_string(),
-                    file_path: path.to_string(),
-                    packages,
-                }]
-            },
-            ..Default::default()
-        })
+        // Like Trivy, a file with no packages gives no application.
+        Ok(AnalysisResult::application_if_any("jar", path, packages))
     }
 }
 

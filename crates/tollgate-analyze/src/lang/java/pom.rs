@@ -33,7 +33,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::xml::{self, Element};
-use crate::{AnalysisResult, AnalyzeError, Analyzer, Application, Package};
+use crate::{AnalysisResult, AnalyzeError, Analyzer, Package};
 
 /// Parses `pom.xml`, with the tree's other `pom.xml` files as parents and modules.
 pub struct PomAnalyzer;
@@ -70,19 +70,8 @@ impl Analyzer for PomAnalyzer {
                 p.dev = true;
             }
         }
-        Ok(AnalysisResult {
-            // Like Trivy, a file with no packages gives no application.
-            applications: if packages.is_empty() {
-                Vec::new()
-            } else {
-                vec![Application {
-                    kind: "pom".to_string(),
-                    file_path: path.to_string(),
-                    packages,
-                }]
-            },
-            ..Default::default()
-        })
+        // Like Trivy, a file with no packages gives no application.
+        Ok(AnalysisResult::application_if_any("pom", path, packages))
     }
 }
 
@@ -212,9 +201,16 @@ impl Content {
         let licenses = root
             .path(&["licenses"])
             .map(|l| {
+                // The name, else the URL's SPDX id (Trivy's `pomLicenseName`).
                 l.children_named("license")
-                    .map(|x| x.child_text("name").trim().to_string())
-                    .filter(|n| !n.is_empty())
+                    .filter_map(|x| {
+                        let name = x.child_text("name").trim().to_string();
+                        if name.is_empty() {
+                            crate::license::id_by_url(&x.child_text("url"))
+                        } else {
+                            Some(name)
+                        }
+                    })
                     .collect()
             })
             .unwrap_or_default();

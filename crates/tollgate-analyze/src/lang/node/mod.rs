@@ -1,16 +1,18 @@
 //! Node.js packages: `package-lock.json` (npm), `yarn.lock` (yarn classic and berry),
-//! `pnpm-lock.yaml` (pnpm) and installed `node_modules/**/package.json` (node-pkg).
+//! `pnpm-lock.yaml` (pnpm), `bun.lock` (bun) and installed `node_modules/**/package.json` (node-pkg).
 //!
 //! Each analyzer reads one file, as Trivy's parsers do. What Trivy's post-analyzers add from
 //! sibling files is not done by the analyzers: licenses from `node_modules/*/package.json`,
 //! the project's own and workspace packages, and yarn's direct/dev marking from the project's
 //! `package.json` ([`yarn_with_package_json`] does the latter for a caller that has the files).
 
+mod bun;
 mod npm;
 mod pkgjson;
 mod pnpm;
 mod yarn;
 
+pub use bun::BunAnalyzer;
 pub use npm::NpmAnalyzer;
 pub use pkgjson::NodePkgAnalyzer;
 pub use pnpm::PnpmAnalyzer;
@@ -26,6 +28,7 @@ pub fn analyzers() -> Vec<Box<dyn crate::Analyzer>> {
         Box::new(NpmAnalyzer),
         Box::new(YarnAnalyzer),
         Box::new(PnpmAnalyzer),
+        Box::new(BunAnalyzer),
     ]
 }
 

@@ -68,7 +68,7 @@ impl Analyzer for NpmAnalyzer {
         "npm"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     /// `package-lock.json`, except copies inside `node_modules` (as Trivy).
     fn required(&self, path: &str) -> bool {

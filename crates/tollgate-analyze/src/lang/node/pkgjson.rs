@@ -23,7 +23,7 @@ impl Analyzer for NodePkgAnalyzer {
         "node-pkg"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     /// Trivy takes every `package.json` (it runs this analyzer on images and root
     /// filesystems only; `fs` scans leave it out).
