@@ -44,7 +44,8 @@ nsec() { python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1])).get("Results") or []
 s = [x for x in r if x.get("Class") == "secret"]
-print(f"{sum(len(x.get(\"Secrets\") or []) for x in s)} in {len(s)} targets")' "$1"; }
+n = sum(len(x.get("Secrets") or []) for x in s)
+print(n, "in", len(s), "targets")' "$1"; }
 ts=$(col "$REC.trivy" 1); gs=$(col "$REC.tollgate" 1)
 tm=$(col "$REC.trivy" 2); gm=$(col "$REC.tollgate" 2)
 {
