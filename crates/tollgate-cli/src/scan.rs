@@ -261,6 +261,7 @@ fn run(
 
     if let Some(s) = &secrets {
         report.secrets = secret_results(s, source.image(), secret_files, &filter, &severities);
+        ignore_secrets(&mut report.secrets, &ignore, &today_s);
     }
 
     write_report(&report, a)?;
@@ -362,6 +363,30 @@ fn secret_results(
     }
     out.retain(|r| !r.findings.is_empty());
     out
+}
+
+/// Drops the secrets an ignore file names by rule id (Trivy reads secret rule ids from the same
+/// `.trivyignore`), within the rule's `paths` when it has any, until its expiry date.
+fn ignore_secrets(
+    results: &mut Vec<tollgate_report::SecretResult>,
+    ignore: &IgnoreFile,
+    today: &str,
+) {
+    for r in results.iter_mut() {
+        let path = r.target.trim_start_matches('/');
+        r.findings.retain(|f| {
+            !ignore.rules.iter().any(|rule| {
+                rule.id == f.rule_id
+                    && rule.expired_at.as_deref().is_none_or(|d| today <= d)
+                    && (rule.paths.is_empty()
+                        || rule.paths.iter().any(|p| {
+                            let p = p.trim_start_matches('/').trim_end_matches('/');
+                            path == p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'))
+                        }))
+            })
+        });
+    }
+    results.retain(|r| !r.findings.is_empty());
 }
 
 /// The image config as Trivy's image-config secret analyzer scans it: Go's marshalling of

@@ -112,6 +112,30 @@ fn fs_secret_scan_reports_like_trivy_and_gates() {
         String::from_utf8_lossy(&o.stderr)
     );
 
+    // Secret rule ids in a .trivyignore-style file, as Trivy reads them.
+    let ign = cache.path().join("ignore");
+    std::fs::write(&ign, "aws-secret-access-key\n").unwrap();
+    let v = json(&tollgate(&[
+        "fs",
+        "--scanners",
+        "secret",
+        "--cache-dir",
+        c,
+        "--format",
+        "json",
+        "--ignorefile",
+        ign.to_str().unwrap(),
+        d,
+    ]));
+    assert_eq!(
+        secrets(&v),
+        [
+            t("aws-secrets.txt", "aws-access-key-id", 2),
+            t("builtin-rule-secret.txt", "aws-access-key-id", 2),
+            t("builtin-rule-secret.txt", "github-pat", 1),
+        ]
+    );
+
     // A config from Trivy's tests: only github-pat stays enabled.
     let cfg = root().join("testdata/secrets/config-enable-ghp.yaml");
     let v = json(&tollgate(&[
