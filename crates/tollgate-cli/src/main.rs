@@ -123,6 +123,14 @@ pub(crate) struct ScanArgs {
     /// Accepted for Trivy compatibility: scans are always offline.
     #[arg(long)]
     pub offline_scan: bool,
+    /// What to look for, comma-separated: `vuln` (vulnerable packages), `secret` (exposed
+    /// secrets).
+    #[arg(long, value_delimiter = ',', default_values_t = vec!["vuln".to_string(), "secret".to_string()])]
+    pub scanners: Vec<String>,
+    /// Secret scanning config (Trivy's `trivy-secret.yaml` format; default: `trivy-secret.yaml`
+    /// in the current directory when present).
+    #[arg(long)]
+    pub secret_config: Option<PathBuf>,
 }
 
 #[derive(Args)]

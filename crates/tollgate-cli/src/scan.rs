@@ -108,13 +108,34 @@ fn run(
             a.exit_code
         ));
     }
-    let dbdir = db_dir(a.db.as_deref(), a.cache_dir.as_deref())?;
-    let db = Db::open(&dbdir)?;
-    check_db_age(&db, &log);
+    let (vuln, secret) = scanners(&a.scanners)?;
+    let secrets = if secret {
+        let s = tollgate_secret::Scanner::load(a.secret_config.as_deref())
+            .map_err(anyhow::Error::msg)?;
+        for w in s.warnings() {
+            log.warn(w);
+        }
+        Some(s)
+    } else {
+        None
+    };
+    // A secret-only scan needs no advisory DB.
+    let db = if vuln {
+        let dbdir = db_dir(a.db.as_deref(), a.cache_dir.as_deref())?;
+        let db = Db::open(&dbdir)?;
+        check_db_age(&db, &log);
+        Some(db)
+    } else {
+        None
+    };
 
     let filter =
         tollgate_scan::PathFilter::new(&a.skip_dirs, &a.skip_files).map_err(anyhow::Error::msg)?;
-    let analyzers = tollgate_analyze::analyzers_for(mode);
+    let analyzers = if vuln {
+        tollgate_analyze::analyzers_for(mode)
+    } else {
+        Vec::new()
+    };
     let layer_cache = if a.no_cache {
         None
     } else {
@@ -130,9 +151,10 @@ fn run(
         }
     };
     let started = std::time::Instant::now();
-    let (mut inv, stats) = tollgate_scan::scan(
+    let (mut inv, secret_files, stats) = tollgate_scan::scan_with(
         source,
         &analyzers,
+        secrets.as_ref(),
         layer_cache.as_ref(),
         &tollgate_image::Limits::default(),
     );
@@ -168,6 +190,7 @@ fn run(
             .unwrap_or_default(),
         metadata: image_metadata(source.image()),
         results: Vec::new(),
+        secrets: Vec::new(),
     };
     report.metadata.os = inv.os.clone();
     for (meta, size) in report.metadata.layers.iter_mut().zip(&inv.layer_sizes) {
@@ -177,8 +200,8 @@ fn run(
         }
     }
 
-    let want_os = a.pkg_types.iter().any(|t| t == "os");
-    let want_lib = a.pkg_types.iter().any(|t| t == "library");
+    let want_os = vuln && a.pkg_types.iter().any(|t| t == "os");
+    let want_lib = vuln && a.pkg_types.iter().any(|t| t == "library");
     if let Some(bad) = a.pkg_types.iter().find(|t| *t != "os" && *t != "library") {
         anyhow::bail!("--pkg-types {bad:?}: use os, library or both");
     }
@@ -210,7 +233,7 @@ fn run(
             }
         }
         Some(os) => {
-            let res = tollgate_match::match_os(&inv, &db)
+            let res = tollgate_match::match_os(&inv, db.as_ref().context("no advisory DB")?)
                 .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
             for w in &res.warnings {
                 log.warn(w);
@@ -246,7 +269,7 @@ fn run(
         }
     }
     if want_lib && !inv.applications.is_empty() {
-        let matched = tollgate_match::match_apps(&inv, &db)
+        let matched = tollgate_match::match_apps(&inv, db.as_ref().context("no advisory DB")?)
             .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
         for (i, app) in inv.applications.iter().enumerate() {
             let findings = matched
@@ -284,9 +307,14 @@ fn run(
             log.info(format!("  {id} in {purl} ({file})"));
         }
     }
+    if let Some(s) = &secrets {
+        report.secrets = secret_results(s, source.image(), secret_files, &filter, &severities);
+        ignore_secrets(&mut report.secrets, &ignore, &today_s);
+    }
 
     write_report(&report, a)?;
-    let found = report.results.iter().any(|r| !r.findings.is_empty());
+    let found = report.results.iter().any(|r| !r.findings.is_empty())
+        || report.secrets.iter().any(|r| !r.findings.is_empty());
     if found && a.exit_code != 0 {
         return Ok(a.exit_code);
     }
@@ -319,6 +347,267 @@ fn image_ids(img: &tollgate_image::Image) -> Vec<String> {
     ids.sort();
     ids.dedup();
     ids
+}
+
+/// `--scanners`: (vuln, secret).
+fn scanners(list: &[String]) -> Result<(bool, bool)> {
+    let (mut vuln, mut secret) = (false, false);
+    for s in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        match s {
+            "vuln" => vuln = true,
+            "secret" => secret = true,
+            "misconfig" | "license" => {
+                anyhow::bail!("--scanners {s}: not supported yet; use vuln, secret or both")
+            }
+            _ => anyhow::bail!("--scanners {s:?}: unknown scanner; use vuln, secret or both"),
+        }
+    }
+    if !vuln && !secret {
+        anyhow::bail!("--scanners is empty: use vuln, secret or both");
+    }
+    Ok((vuln, secret))
+}
+
+/// The report's secret targets: files (absolute paths in images, as Trivy shows them), then
+/// the image config's ENV values and history commands, filtered by `--skip-*` and
+/// `--severity`.
+fn secret_results(
+    scanner: &tollgate_secret::Scanner,
+    img: &tollgate_image::Image,
+    files: Vec<tollgate_scan::SecretTarget>,
+    filter: &tollgate_scan::PathFilter,
+    severities: &[Severity],
+) -> Vec<tollgate_report::SecretResult> {
+    let image = !img.config.is_null();
+    // History entries that made a layer (not `empty_layer`), in layer order.
+    let made: Vec<&str> = img
+        .config
+        .get("history")
+        .and_then(|h| h.as_array())
+        .map(|h| {
+            h.iter()
+                .filter(|e| {
+                    !e.get("empty_layer")
+                        .and_then(|x| x.as_bool())
+                        .unwrap_or(false)
+                })
+                .map(|e| e.get("created_by").and_then(|x| x.as_str()).unwrap_or(""))
+                .collect()
+        })
+        .unwrap_or_default();
+    let created_by = |diff_id: &str| {
+        img.layers
+            .iter()
+            .position(|l| !diff_id.is_empty() && l.diff_id == diff_id)
+            .and_then(|i| made.get(i))
+            .map(|s| s.to_string())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<tollgate_report::SecretResult> = files
+        .into_iter()
+        .filter(|f| !filter.skipped(&f.path))
+        .map(|f| tollgate_report::SecretResult {
+            target: if image {
+                format!("/{}", f.path)
+            } else {
+                f.path
+            },
+            created_by: created_by(&f.layer.diff_id),
+            layer: LayerMeta {
+                size: 0,
+                digest: f.layer.digest,
+                diff_id: f.layer.diff_id,
+            },
+            findings: f.findings,
+        })
+        .collect();
+    if image {
+        let cfg = image_config_text(&img.config);
+        let findings = scanner.scan("config.json", cfg.as_bytes());
+        if !findings.is_empty() {
+            // Trivy names this target after the artifact.
+            out.push(tollgate_report::SecretResult {
+                target: img.name.clone(),
+                layer: LayerMeta::default(),
+                created_by: String::new(),
+                findings,
+            });
+        }
+    }
+    if !severities.is_empty() {
+        for r in &mut out {
+            r.findings
+                .retain(|f| severities.iter().any(|s| s.as_str() == f.severity));
+        }
+    }
+    out.retain(|r| !r.findings.is_empty());
+    out
+}
+
+/// Drops the secrets an ignore file names by rule id (Trivy reads secret rule ids from the same
+/// `.trivyignore`), within the rule's `paths` when it has any, until its expiry date.
+fn ignore_secrets(
+    results: &mut Vec<tollgate_report::SecretResult>,
+    ignore: &IgnoreFile,
+    today: &str,
+) {
+    for r in results.iter_mut() {
+        let path = r.target.trim_start_matches('/');
+        r.findings.retain(|f| {
+            !ignore.rules.iter().any(|rule| {
+                rule.id == f.rule_id
+                    && rule.expired_at.as_deref().is_none_or(|d| today <= d)
+                    && (rule.paths.is_empty()
+                        || rule.paths.iter().any(|p| {
+                            let p = p.trim_start_matches('/').trim_end_matches('/');
+                            path == p || path.strip_prefix(p).is_some_and(|r| r.starts_with('/'))
+                        }))
+            })
+        });
+    }
+    results.retain(|r| !r.findings.is_empty());
+}
+
+/// The image config as Trivy's image-config secret analyzer scans it: Go's marshalling of
+/// go-containerregistry's `ConfigFile` (its field order, 2-space prefix, no nesting indent), so
+/// that ENV values and history commands are found on the lines Trivy reports.
+fn image_config_text(config: &serde_json::Value) -> String {
+    const TOP: &[(&str, bool)] = &[
+        ("architecture", true),
+        ("author", false),
+        ("container", false),
+        ("created", true),
+        ("docker_version", false),
+        ("history", false),
+        ("os", true),
+        ("rootfs", true),
+        ("config", true),
+        ("os.version", false),
+        ("variant", false),
+        ("os.features", false),
+    ];
+    const HISTORY: &[(&str, bool)] = &[
+        ("created", true),
+        ("created_by", false),
+        ("author", false),
+        ("comment", false),
+        ("empty_layer", false),
+    ];
+    const CONFIG: &[&str] = &[
+        "AttachStderr",
+        "AttachStdin",
+        "AttachStdout",
+        "Cmd",
+        "Healthcheck",
+        "Domainname",
+        "Entrypoint",
+        "Env",
+        "Hostname",
+        "Image",
+        "Labels",
+        "OnBuild",
+        "OpenStdin",
+        "StdinOnce",
+        "Tty",
+        "User",
+        "Volumes",
+        "WorkingDir",
+        "ExposedPorts",
+        "ArgsEscaped",
+        "NetworkDisabled",
+        "MacAddress",
+        "StopSignal",
+        "Shell",
+    ];
+    let pick = |v: &serde_json::Value, fields: &[(&str, bool)]| -> Vec<(String, GoJson)> {
+        fields
+            .iter()
+            .filter_map(|(k, always)| {
+                let val = match v.get(*k) {
+                    Some(x) if !x.is_null() => x.clone(),
+                    // A zero time.Time, as Go writes it.
+                    _ if *always && *k == "created" => "0001-01-01T00:00:00Z".into(),
+                    _ if *always => serde_json::Value::Null,
+                    _ => return None,
+                };
+                Some((k.to_string(), GoJson::Plain(val)))
+            })
+            .collect()
+    };
+    let mut top = pick(config, TOP);
+    for (k, v) in &mut top {
+        let GoJson::Plain(raw) = &*v else { continue };
+        if k == "history" {
+            if let Some(h) = raw.as_array() {
+                *v = GoJson::List(h.iter().map(|e| GoJson::Object(pick(e, HISTORY))).collect());
+            }
+        } else if k == "config" {
+            let fields: Vec<(&str, bool)> = CONFIG.iter().map(|k| (*k, false)).collect();
+            *v = GoJson::Object(pick(raw, &fields));
+        }
+    }
+    let mut out = String::new();
+    GoJson::Object(top).write(&mut out);
+    out
+}
+
+/// JSON with objects in a chosen key order, written as Go's `json.MarshalIndent(v, "  ", "")`.
+enum GoJson {
+    Object(Vec<(String, GoJson)>),
+    List(Vec<GoJson>),
+    Plain(serde_json::Value),
+}
+
+impl GoJson {
+    fn write(&self, out: &mut String) {
+        use serde_json::Value;
+        // Every line after the first starts with the two-space prefix.
+        const NL: &str = "\n  ";
+        fn string(s: &str) -> String {
+            // Go escapes HTML characters in strings.
+            serde_json::to_string(s)
+                .unwrap_or_default()
+                .replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026")
+        }
+        match self {
+            GoJson::Object(fields) if fields.is_empty() => out.push_str("{}"),
+            GoJson::Object(fields) => {
+                out.push('{');
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    out.push_str(if i == 0 { NL } else { ",\n  " });
+                    out.push_str(&string(k));
+                    out.push_str(": ");
+                    v.write(out);
+                }
+                out.push_str(NL);
+                out.push('}');
+            }
+            GoJson::List(items) if items.is_empty() => out.push_str("[]"),
+            GoJson::List(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    out.push_str(if i == 0 { NL } else { ",\n  " });
+                    v.write(out);
+                }
+                out.push_str(NL);
+                out.push(']');
+            }
+            // Go writes maps with sorted keys, as serde_json's map iterates them.
+            GoJson::Plain(Value::Object(m)) => GoJson::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), GoJson::Plain(v.clone())))
+                    .collect(),
+            )
+            .write(out),
+            GoJson::Plain(Value::Array(a)) => {
+                GoJson::List(a.iter().cloned().map(GoJson::Plain).collect()).write(out)
+            }
+            GoJson::Plain(Value::String(s)) => out.push_str(&string(s)),
+            GoJson::Plain(other) => out.push_str(&other.to_string()),
+        }
+    }
 }
 
 fn image_metadata(img: &tollgate_image::Image) -> Metadata {

@@ -61,12 +61,96 @@ struct JMetadata<'a> {
 struct JResult<'a> {
     target: &'a str,
     class: &'a str,
-    #[serde(rename = "Type")]
+    #[serde(rename = "Type", skip_serializing_if = "str::is_empty")]
     kind: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     packages: Option<Vec<JPackage<'a>>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     vulnerabilities: Vec<JVuln<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    secrets: Vec<JSecret<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JSecret<'a> {
+    #[serde(rename = "RuleID")]
+    rule_id: &'a str,
+    category: &'a str,
+    severity: &'a str,
+    title: &'a str,
+    start_line: usize,
+    end_line: usize,
+    code: JCode<'a>,
+    #[serde(rename = "Match")]
+    match_line: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<JSecretLayer<'a>>,
+    offset: usize,
+}
+
+#[derive(Serialize)]
+struct JSecretLayer<'a> {
+    #[serde(rename = "Digest", skip_serializing_if = "str::is_empty")]
+    digest: &'a str,
+    #[serde(rename = "DiffID")]
+    diff_id: &'a str,
+    #[serde(rename = "CreatedBy", skip_serializing_if = "str::is_empty")]
+    created_by: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JCode<'a> {
+    lines: Vec<JLine<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct JLine<'a> {
+    number: usize,
+    content: &'a str,
+    is_cause: bool,
+    annotation: &'a str,
+    truncated: bool,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    highlighted: &'a str,
+    first_cause: bool,
+    last_cause: bool,
+}
+
+fn secret<'a>(r: &'a crate::SecretResult, f: &'a tollgate_secret::Finding) -> JSecret<'a> {
+    JSecret {
+        rule_id: &f.rule_id,
+        category: &f.category,
+        severity: &f.severity,
+        title: &f.title,
+        start_line: f.start_line,
+        end_line: f.end_line,
+        code: JCode {
+            lines: f
+                .code
+                .iter()
+                .map(|l| JLine {
+                    number: l.number,
+                    content: &l.content,
+                    is_cause: l.is_cause,
+                    annotation: "",
+                    truncated: false,
+                    highlighted: &l.content,
+                    first_cause: l.first_cause,
+                    last_cause: l.last_cause,
+                })
+                .collect(),
+        },
+        match_line: &f.match_line,
+        layer: (!r.layer.diff_id.is_empty()).then(|| JSecretLayer {
+            digest: &r.layer.digest,
+            diff_id: &r.layer.diff_id,
+            created_by: &r.created_by,
+        }),
+        offset: f.offset,
+    }
 }
 
 #[derive(Serialize)]
@@ -288,7 +372,16 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                     .as_ref()
                     .map(|ps| ps.iter().map(|ip| package(r, ip)).collect()),
                 vulnerabilities: r.findings.iter().map(|f| vuln(r, f)).collect(),
+                secrets: Vec::new(),
             })
+            .chain(report.secrets.iter().map(|r| JResult {
+                target: &r.target,
+                class: "secret",
+                kind: "",
+                packages: None,
+                vulnerabilities: Vec::new(),
+                secrets: r.findings.iter().map(|f| secret(r, f)).collect(),
+            }))
             .collect(),
         remediation: crate::remediation::plan(report),
     };

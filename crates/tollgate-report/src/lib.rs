@@ -22,6 +22,36 @@ pub struct Report {
     pub metadata: Metadata,
     /// One entry per target (the OS packages for now).
     pub results: Vec<TargetResult>,
+    /// Files with exposed secrets, written after the package targets (Trivy's order).
+    pub secrets: Vec<SecretResult>,
+}
+
+/// A file with exposed secrets (Trivy's `Class: "secret"` result).
+#[derive(Debug, Clone, Default)]
+pub struct SecretResult {
+    /// The file path (absolute in images, relative in fs scans), or the image config.
+    pub target: String,
+    /// The layer the file came from (empty for fs scans and the image config).
+    pub layer: LayerMeta,
+    /// The history command that made that layer, when the config says.
+    pub created_by: String,
+    /// What the rules found.
+    pub findings: Vec<tollgate_secret::Finding>,
+}
+
+impl SecretResult {
+    /// Counts per severity: UNKNOWN, LOW, MEDIUM, HIGH, CRITICAL.
+    pub fn severity_counts(&self) -> [usize; 5] {
+        let mut c = [0; 5];
+        for f in &self.findings {
+            let i = ["UNKNOWN", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+                .iter()
+                .position(|s| *s == f.severity)
+                .unwrap_or(0);
+            c[i] += 1;
+        }
+        c
+    }
 }
 
 /// Image metadata (Trivy's `Metadata`).

@@ -79,6 +79,9 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             c[4]
         )?;
     }
+    for r in &report.secrets {
+        secret_section(r, w)?;
+    }
     if let Some(plan) = crate::remediation::plan(report) {
         write_remediation(&plan, w)?;
     }
@@ -132,6 +135,42 @@ fn write_remediation(plan: &Remediation, w: &mut dyn Write) -> std::io::Result<(
             "Base image: {} layer(s) bring {} findings; the image's own layers bring {}",
             b.base_layers, b.base_findings, b.own_findings
         )?;
+    }
+    Ok(())
+}
+
+/// One file's secrets as Trivy shows them: the total, then per secret its severity, category,
+/// rule, title, place and the masked lines around it.
+fn secret_section(r: &crate::SecretResult, w: &mut dyn Write) -> std::io::Result<()> {
+    let title = format!("{} (secrets)", r.target);
+    writeln!(w)?;
+    writeln!(w, "{title}")?;
+    writeln!(w, "{}", "=".repeat(title.chars().count()))?;
+    let c = r.severity_counts();
+    writeln!(
+        w,
+        "Total: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
+        r.findings.len(),
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+        c[4]
+    )?;
+    let rule = "─".repeat(40);
+    for f in &r.findings {
+        writeln!(w)?;
+        writeln!(w, "{}: {} ({})", f.severity, f.category, f.rule_id)?;
+        writeln!(w, "{}", "═".repeat(40))?;
+        writeln!(w, "{}", f.title)?;
+        writeln!(w, "{rule}")?;
+        writeln!(w, " {}:{}", r.target, f.start_line)?;
+        writeln!(w, "{rule}")?;
+        for l in &f.code {
+            let mark = if l.is_cause { "[" } else { " " };
+            writeln!(w, "{:>4} {mark} {}", l.number, l.content)?;
+        }
+        writeln!(w, "{rule}")?;
     }
     Ok(())
 }

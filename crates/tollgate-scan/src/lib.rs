@@ -16,7 +16,7 @@ pub use tollgate_analyze::{InstalledPackage, Inventory, LayerId};
 use tollgate_image::{FileMeta, Limits, Source, WalkedFile};
 
 /// Bumped when the layout of [`LayerResult`] or the walk changes: old cache entries are ignored.
-const CACHE_FORMAT: u32 = 4;
+const CACHE_FORMAT: u32 = 5;
 
 /// Everything the analyzers found in one layer.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -46,6 +46,29 @@ pub struct LayerResult {
     /// Bytes in the uncompressed layer tar.
     #[serde(default)]
     pub uncompressed_size: u64,
+    /// Secrets found in this layer's files (when secret scanning is on).
+    #[serde(default)]
+    pub secrets: Vec<SecretFile>,
+}
+
+/// The secrets found in one file of a layer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretFile {
+    /// Path in the layer, relative (no leading '/').
+    pub path: String,
+    /// What the rules found, in report order.
+    pub findings: Vec<tollgate_secret::Finding>,
+}
+
+/// A file of the merged image with secrets, and the layer it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretTarget {
+    /// Path in the image, relative (no leading '/').
+    pub path: String,
+    /// The layer that holds the file's surviving version.
+    pub layer: LayerId,
+    /// What the rules found.
+    pub findings: Vec<tollgate_secret::Finding>,
 }
 
 /// Counters for benchmarks and tests.
@@ -92,8 +115,20 @@ impl LayerCache {
 
 /// The cache key of a layer: its diff-id plus every analyzer's name and version.
 pub fn cache_key(diff_id: &str, analyzers: &[Box<dyn Analyzer>]) -> String {
+    cache_key_with(diff_id, analyzers, None)
+}
+
+/// [`cache_key`] with the secret rule set, when secrets are scanned, in the key too.
+pub fn cache_key_with(
+    diff_id: &str,
+    analyzers: &[Box<dyn Analyzer>],
+    secrets: Option<&tollgate_secret::Scanner>,
+) -> String {
     let mut h = Sha256::new();
     h.update(format!("tollgate-layer-v{CACHE_FORMAT}\n{diff_id}\n"));
+    if let Some(s) = secrets {
+        h.update(format!("secret={}\n", s.fingerprint()));
+    }
     let mut names: Vec<String> = analyzers
         .iter()
         .map(|a| format!("{}={}", a.name(), a.version()))
@@ -111,6 +146,7 @@ struct FileFindings {
     package_infos: Vec<PackageInfo>,
     applications: Vec<Application>,
     system_files: Vec<String>,
+    secrets: Vec<SecretFile>,
     errors: Vec<String>,
 }
 
@@ -128,6 +164,7 @@ impl FileFindings {
                 package_infos: r.package_infos,
                 applications: r.applications,
                 system_files: r.system_files,
+                secrets: Vec::new(),
                 errors: Vec::new(),
             }),
             Err(e) => self.errors.push(format!("{name} analyzer: {e}")),
@@ -142,6 +179,7 @@ impl FileFindings {
         self.package_infos.extend(o.package_infos);
         self.applications.extend(o.applications);
         self.system_files.extend(o.system_files);
+        self.secrets.extend(o.secrets);
         self.errors.extend(o.errors);
     }
 
@@ -151,6 +189,7 @@ impl FileFindings {
             && self.package_infos.is_empty()
             && self.applications.is_empty()
             && self.system_files.is_empty()
+            && self.secrets.is_empty()
             && self.errors.is_empty()
     }
 }
@@ -196,6 +235,17 @@ pub fn analyze_layer(
     analyzers: &[Box<dyn Analyzer>],
     limits: &Limits,
 ) -> Result<LayerResult, String> {
+    analyze_layer_with(source, index, analyzers, None, limits)
+}
+
+/// [`analyze_layer`], also handing every file the secret scanner wants to it.
+pub fn analyze_layer_with(
+    source: &dyn Source,
+    index: usize,
+    analyzers: &[Box<dyn Analyzer>],
+    secrets: Option<&tollgate_secret::Scanner>,
+    limits: &Limits,
+) -> Result<LayerResult, String> {
     let lref = &source.image().layers[index];
     // Binary analyzers choose by the executable bits, so files are picked with their metadata.
     let wants = |a: &dyn Analyzer, f: &FileMeta| a.required_file(f.path, f.mode, f.size);
@@ -211,7 +261,13 @@ pub fn analyze_layer(
         let base = p.rsplit('/').next().unwrap_or(p);
         sibling_names.contains(base) && !in_dependency_cache(p)
     };
-    let want = |f: &FileMeta| is_sibling(f.path) || analyzers.iter().any(|a| wants(a.as_ref(), f));
+    let wants_secret = |f: &FileMeta| secrets.is_some_and(|s| s.wants(f.path, f.size));
+    let want = |f: &FileMeta| {
+        is_sibling(f.path) || wants_secret(f) || analyzers.iter().any(|a| wants(a.as_ref(), f))
+    };
+    // Rule paths see image files as absolute paths, as Trivy's do; a rootfs or fs scan's
+    // relative ones.
+    let absolute = !lref.diff_id.is_empty();
     // Findings per path, in the order paths were first visited.
     let mut found: Vec<FileFindings> = Vec::new();
     let mut at: HashMap<String, usize> = HashMap::new();
@@ -231,6 +287,20 @@ pub fn analyze_layer(
                 continue;
             }
             f.add(a.name(), a.analyze(&file.path, &file.content));
+        }
+        if let Some(s) = secrets.filter(|_| wants_secret(&meta)) {
+            let shown = if absolute {
+                format!("/{}", file.path)
+            } else {
+                file.path.clone()
+            };
+            let findings = s.scan(&shown, &file.content);
+            if !findings.is_empty() {
+                f.secrets.push(SecretFile {
+                    path: file.path.clone(),
+                    findings,
+                });
+            }
         }
         let WalkedFile { path, content, .. } = file;
         if is_sibling(&path) {
@@ -283,6 +353,7 @@ pub fn analyze_layer(
         package_infos: all.package_infos,
         applications: all.applications,
         system_files: all.system_files,
+        secrets: all.secrets,
         errors: all.errors,
         whiteouts: files.whiteouts,
         opaque_dirs: files.opaque_dirs,
@@ -298,18 +369,31 @@ pub fn scan(
     cache: Option<&LayerCache>,
     limits: &Limits,
 ) -> (Inventory, ScanStats) {
+    let (inv, _, stats) = scan_with(source, analyzers, None, cache, limits);
+    (inv, stats)
+}
+
+/// [`scan`], with secret scanning when `secrets` is given: the secrets of the files that
+/// survive in the merged image come back beside the inventory.
+pub fn scan_with(
+    source: &dyn Source,
+    analyzers: &[Box<dyn Analyzer>],
+    secrets: Option<&tollgate_secret::Scanner>,
+    cache: Option<&LayerCache>,
+    limits: &Limits,
+) -> (Inventory, Vec<SecretTarget>, ScanStats) {
     let layers = &source.image().layers;
     let results: Vec<(Result<LayerResult, String>, bool)> = (0..layers.len())
         .into_par_iter()
         .map(|i| {
             let diff_id = &layers[i].diff_id;
-            let key = (!diff_id.is_empty()).then(|| cache_key(diff_id, analyzers));
+            let key = (!diff_id.is_empty()).then(|| cache_key_with(diff_id, analyzers, secrets));
             if let (Some(c), Some(k)) = (cache, &key) {
                 if let Some(hit) = c.get(k) {
                     return (Ok(hit), true);
                 }
             }
-            let r = analyze_layer(source, i, analyzers, limits);
+            let r = analyze_layer_with(source, i, analyzers, secrets, limits);
             if let (Some(c), Some(k), Ok(v)) = (cache, &key, &r) {
                 // Results with analyzer errors are not cached: the next scan retries them.
                 if v.errors.is_empty() {
@@ -351,7 +435,30 @@ pub fn scan(
     inv.layer_sizes = sizes;
     errors.append(&mut inv.errors);
     inv.errors = errors;
-    (inv, stats)
+    let found = merge_secrets(&ok);
+    (inv, found, stats)
+}
+
+/// The secrets of the files that survive the merge: a file's last version counts, and a
+/// whiteout or opaque dir drops what lower layers found under it.
+pub fn merge_secrets(layers: &[LayerResult]) -> Vec<SecretTarget> {
+    let mut files: BTreeMap<String, SecretTarget> = BTreeMap::new();
+    for l in layers {
+        for gone in l.opaque_dirs.iter().chain(&l.whiteouts) {
+            files.retain(|p, _| !removed(p, gone));
+        }
+        for f in &l.secrets {
+            files.insert(
+                f.path.clone(),
+                SecretTarget {
+                    path: f.path.clone(),
+                    layer: l.layer.clone(),
+                    findings: f.findings.clone(),
+                },
+            );
+        }
+    }
+    files.into_values().collect()
 }
 
 fn short(d: &str) -> &str {

@@ -496,3 +496,107 @@ fn pom_reads_its_parent_from_above_its_directory() {
         ]
     );
 }
+
+/// The token line of Trivy's `builtin-rule-secret.txt` sample (testdata/secrets).
+const PAT: &[u8] = b"GITHUB_PAT=ghp_012345678901234567890123456789abcdef\n";
+
+#[test]
+fn secrets_are_found_per_layer_with_absolute_rule_paths_and_cached_by_rule_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = LayerCache::open(dir.path()).unwrap();
+    let secrets = tollgate_secret::Scanner::builtin();
+    let src = mem_layer(
+        vec![
+            ("app/.env", PAT),
+            // Allowed by Trivy's usr-dirs rule, a lockfile, and a binary: none is read.
+            ("usr/share/doc/x/notes", PAT),
+            ("app/package-lock.json", PAT),
+            (
+                "app/tool",
+                b"\x7fELF\x00\x01GITHUB_PAT=ghp_012345678901234567890123456789abcdef",
+            ),
+        ],
+        Vec::new(),
+    );
+    // A secret-only scan (`--scanners secret`): no package analyzers.
+    let analyzers: Vec<Box<dyn Analyzer>> = Vec::new();
+    let (_, found, stats) = scan_with(
+        &src,
+        &analyzers,
+        Some(&secrets),
+        Some(&cache),
+        &Limits::default(),
+    );
+    assert_eq!(stats.layers_walked, 1);
+    let got: Vec<(&str, &str, usize, &str)> = found
+        .iter()
+        .flat_map(|t| {
+            t.findings.iter().map(move |f| {
+                (
+                    t.path.as_str(),
+                    f.rule_id.as_str(),
+                    f.start_line,
+                    t.layer.diff_id.as_str(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(got, [("app/.env", "github-pat", 1, "sha256:l1")]);
+    // Warm: the same secrets from the cache.
+    let (_, again, stats) = scan_with(
+        &src,
+        &analyzers,
+        Some(&secrets),
+        Some(&cache),
+        &Limits::default(),
+    );
+    assert_eq!((stats.layers_walked, stats.layers_cached), (0, 1));
+    assert_eq!(again, found);
+    // Another rule set is another cache entry, and a scan without secrets finds none.
+    let other =
+        tollgate_secret::Scanner::from_yaml("trivy-secret.yaml", "disable-rules: [github-pat]\n")
+            .unwrap();
+    let (_, none, stats) = scan_with(
+        &src,
+        &analyzers,
+        Some(&other),
+        Some(&cache),
+        &Limits::default(),
+    );
+    assert_eq!((stats.layers_walked, none.len()), (1, 0));
+    assert!(scan_with(&src, &analyzers, None, None, &Limits::default())
+        .1
+        .is_empty());
+}
+
+#[test]
+fn whiteouts_and_opaque_dirs_drop_lower_layers_secrets() {
+    let f = |p: &str| SecretFile {
+        path: p.into(),
+        findings: tollgate_secret::Scanner::builtin().scan(p, PAT),
+    };
+    let mut l1 = LayerResult {
+        layer: LayerId {
+            digest: String::new(),
+            diff_id: "sha256:l1".into(),
+        },
+        ..Default::default()
+    };
+    l1.secrets = vec![f("app/.env"), f("etc/app/token"), f("root/.netrc")];
+    let mut l2 = LayerResult {
+        layer: LayerId {
+            digest: String::new(),
+            diff_id: "sha256:l2".into(),
+        },
+        whiteouts: vec!["app/.env".into()],
+        opaque_dirs: vec!["etc/app".into()],
+        ..Default::default()
+    };
+    l2.secrets = vec![f("root/.netrc")];
+    let merged = merge_secrets(&[l1, l2]);
+    let got: Vec<(&str, &str)> = merged
+        .iter()
+        .map(|t| (t.path.as_str(), t.layer.diff_id.as_str()))
+        .collect();
+    assert_eq!(got, [("root/.netrc", "sha256:l2")]);
+}
