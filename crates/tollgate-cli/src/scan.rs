@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use tollgate_analyze::ScanMode;
+use clap::ValueEnum;
+use tollgate_analyze::{Inventory, ScanMode};
 use tollgate_db::{store::Db, Severity};
 use tollgate_match::policy::{IgnoreFile, Policy};
 use tollgate_report::{LayerMeta, Metadata, Report, TargetResult};
@@ -33,6 +34,7 @@ impl Log {
 
 /// `tollgate image --input X`.
 pub(crate) fn run_image(input: &str, a: &ScanArgs) -> Result<u8> {
+    let prep = prepare(a)?;
     let cache = cache_dir(a.cache_dir.as_deref())?;
     let opts = tollgate_image::OpenOptions {
         temp_dir: None,
@@ -40,15 +42,24 @@ pub(crate) fn run_image(input: &str, a: &ScanArgs) -> Result<u8> {
     };
     let source = tollgate_image::open_with(input, &opts)?;
     let kind = "container_image";
-    run(source.as_ref(), input, kind, a, &cache, ScanMode::Image)
+    run(
+        &prep,
+        source.as_ref(),
+        input,
+        kind,
+        a,
+        &cache,
+        ScanMode::Image,
+    )
 }
 
 /// `tollgate rootfs DIR` and `tollgate fs DIR`.
 pub(crate) fn run_dir(dir: &Path, a: &ScanArgs, mode: ScanMode) -> Result<u8> {
+    let prep = prepare(a)?;
     let cache = cache_dir(a.cache_dir.as_deref())?;
     let source = tollgate_image::open_rootfs(dir)?;
     let name = dir.display().to_string();
-    run(&source, &name, "filesystem", a, &cache, mode)
+    run(&prep, &source, &name, "filesystem", a, &cache, mode)
 }
 
 fn today() -> (i32, u8, u8, String) {
@@ -62,18 +73,27 @@ fn today() -> (i32, u8, u8, String) {
     )
 }
 
-fn run(
-    source: &dyn tollgate_image::Source,
-    name: &str,
-    artifact_type: &str,
-    a: &ScanArgs,
-    cache: &Path,
-    mode: ScanMode,
-) -> Result<u8> {
-    let log = Log { quiet: a.quiet };
-    let (y, m, d, today_s) = today();
+/// Everything a scan checks and loads before it reads its input, so bad flags, a missing DB
+/// or a template that does not compile fail before any work.
+struct Prepared {
+    log: Log,
+    policy: Policy,
+    db: Db,
+    writer: Writer,
+    want_os: bool,
+    want_lib: bool,
+    list_all: bool,
+}
 
-    // Everything that can fail on bad flags or a missing DB fails before the image is read.
+/// How the report gets written.
+enum Writer {
+    Builtin(Format),
+    Template(Box<tollgate_report::template::Template>),
+}
+
+fn prepare(a: &ScanArgs) -> Result<Prepared> {
+    let log = Log { quiet: a.quiet };
+    let (_, _, _, today_s) = today();
     let severities = a
         .severity
         .iter()
@@ -84,10 +104,68 @@ fn run(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    if let Some(bad) = a.pkg_types.iter().find(|t| *t != "os" && *t != "library") {
+        anyhow::bail!("--pkg-types {bad:?}: use os, library or both");
+    }
+    let writer = writer(a)?;
     let ignore = load_ignorefile(a.ignorefile.as_deref())?;
     let dbdir = db_dir(a.db.as_deref(), a.cache_dir.as_deref())?;
     let db = Db::open(&dbdir)?;
     check_db_age(&db, &log);
+    Ok(Prepared {
+        log,
+        policy: Policy {
+            severities,
+            ignore_unfixed: a.ignore_unfixed,
+            ignore,
+            today: today_s,
+        },
+        db,
+        writer,
+        want_os: a.pkg_types.iter().any(|t| t == "os"),
+        want_lib: a.pkg_types.iter().any(|t| t == "library"),
+        list_all: a.list_all_pkgs || a.format.is_sbom(),
+    })
+}
+
+fn writer(a: &ScanArgs) -> Result<Writer> {
+    match (a.format, &a.template) {
+        (Format::Template, None) => {
+            anyhow::bail!("--format template needs --template TEXT or --template @FILE")
+        }
+        (Format::Template, Some(t)) => {
+            let (src, name) = match t.strip_prefix('@') {
+                Some(path) => (
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read template file {path}"))?,
+                    path.to_string(),
+                ),
+                None => (t.clone(), "--template".to_string()),
+            };
+            let tpl = tollgate_report::template::Template::new(src)
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            Ok(Writer::Template(Box::new(tpl)))
+        }
+        (f, Some(_)) => anyhow::bail!(
+            "--template is used with --format template only (the format is {})",
+            f.to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        ),
+        (f, None) => Ok(Writer::Builtin(f)),
+    }
+}
+
+fn run(
+    prep: &Prepared,
+    source: &dyn tollgate_image::Source,
+    name: &str,
+    artifact_type: &str,
+    a: &ScanArgs,
+    cache: &Path,
+    mode: ScanMode,
+) -> Result<u8> {
+    let log = &prep.log;
 
     let filter =
         tollgate_scan::PathFilter::new(&a.skip_dirs, &a.skip_files).map_err(anyhow::Error::msg)?;
@@ -106,6 +184,7 @@ fn run(
             }
         }
     };
+    let created_at = now_rfc3339();
     let started = std::time::Instant::now();
     let (mut inv, stats) = tollgate_scan::scan(
         source,
@@ -137,36 +216,73 @@ fn run(
         eprintln!("tollgate: error: {e} (the report below does not cover it)");
     }
 
-    let mut report = Report {
-        artifact_name: name.to_string(),
-        artifact_type: artifact_type.to_string(),
-        created_at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        metadata: image_metadata(source.image()),
-        results: Vec::new(),
-    };
-    report.metadata.os = inv.os.clone();
-    for (meta, size) in report.metadata.layers.iter_mut().zip(&inv.layer_sizes) {
+    let mut metadata = image_metadata(source.image());
+    for (meta, size) in metadata.layers.iter_mut().zip(&inv.layer_sizes) {
         // Trivy reports the uncompressed size; keep the stored size where the walk failed.
         if *size > 0 {
             meta.size = *size;
         }
     }
-
-    let want_os = a.pkg_types.iter().any(|t| t == "os");
-    let want_lib = a.pkg_types.iter().any(|t| t == "library");
-    if let Some(bad) = a.pkg_types.iter().find(|t| *t != "os" && *t != "library") {
-        anyhow::bail!("--pkg-types {bad:?}: use os, library or both");
-    }
-    let policy = Policy {
-        severities: severities.clone(),
-        ignore_unfixed: a.ignore_unfixed,
-        ignore: ignore.clone(),
-        today: today_s.clone(),
+    let report = Report {
+        artifact_name: name.to_string(),
+        artifact_type: artifact_type.to_string(),
+        created_at,
+        metadata,
+        ..Default::default()
     };
+    finish(prep, a, &inv, report)
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `tollgate sbom FILE`: the SBOM's packages as the inventory, matched like an image's.
+pub(crate) fn run_sbom(path: &Path, a: &ScanArgs) -> Result<u8> {
+    let prep = prepare(a)?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read SBOM {}", path.display()))?;
+    let created_at = now_rfc3339();
+    let sbom = tollgate_report::sbom_read::parse(&bytes)
+        .map_err(|e| anyhow::anyhow!("SBOM {}: {e}", path.display()))?;
+    for w in &sbom.warnings {
+        prep.log.warn(format!("SBOM {}: {w}", path.display()));
+    }
+    prep.log.info(format!(
+        "SBOM {} ({}): {} OS packages, {} language packages in {} targets",
+        path.display(),
+        sbom.format,
+        sbom.inventory.packages.len(),
+        sbom.inventory
+            .applications
+            .iter()
+            .map(|a| a.packages.len())
+            .sum::<usize>(),
+        sbom.inventory.applications.len()
+    ));
+    let report = Report {
+        artifact_name: path.display().to_string(),
+        artifact_type: sbom.artifact_type.to_string(),
+        created_at,
+        ..Default::default()
+    };
+    finish(&prep, a, &sbom.inventory, report)
+}
+
+/// Matches an inventory, applies the policy, writes the report; returns the exit code.
+fn finish(prep: &Prepared, a: &ScanArgs, inv: &Inventory, mut report: Report) -> Result<u8> {
+    let (y, m, d, _) = today();
+    let log = &prep.log;
+    let db = &prep.db;
+    let policy = &prep.policy;
+    let list_all = prep.list_all;
+    report.metadata.os = inv.os.clone();
+    report.db_built_at = db.metadata().built_at.clone();
+    let name = report.artifact_name.clone();
     match &inv.os {
-        _ if !want_os => {}
+        _ if !prep.want_os => {}
         None => {
             if inv.packages.is_empty() {
                 log.info("no OS detected and no OS packages found");
@@ -178,7 +294,7 @@ fn run(
             }
         }
         Some(os) => {
-            let res = tollgate_match::match_os(&inv, &db)
+            let res = tollgate_match::match_os(inv, db)
                 .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
             for w in &res.warnings {
                 log.warn(w);
@@ -203,14 +319,14 @@ fn run(
                 target: format!("{name} ({} {})", os.family, os.name),
                 class: "os-pkgs".to_string(),
                 kind: os.family.clone(),
-                packages: a.list_all_pkgs.then(|| inv.packages.clone()),
+                packages: list_all.then(|| inv.packages.clone()),
                 findings,
                 purl_distro,
             });
         }
     }
-    if want_lib && !inv.applications.is_empty() {
-        let matched = tollgate_match::match_apps(&inv, &db)
+    if prep.want_lib && !inv.applications.is_empty() {
+        let matched = tollgate_match::match_apps(inv, db)
             .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
         for (i, app) in inv.applications.iter().enumerate() {
             let findings = matched
@@ -222,21 +338,22 @@ fn run(
                 tollgate_report::purl(&app.kind, "", &f.package)
             });
             // Trivy lists a language target only when it has something to show.
-            if findings.is_empty() && !a.list_all_pkgs {
+            if findings.is_empty() && !list_all {
                 continue;
             }
             report.results.push(TargetResult {
                 target: app.target(),
                 class: "lang-pkgs".to_string(),
                 kind: app.kind.clone(),
-                packages: a.list_all_pkgs.then(|| app.packages.clone()),
+                packages: list_all.then(|| app.packages.clone()),
                 findings,
                 purl_distro: String::new(),
             });
         }
     }
 
-    write_report(&report, a)?;
+    report.finished_at = now_rfc3339();
+    write_report(&report, a, &prep.writer)?;
     let found = report.results.iter().any(|r| !r.findings.is_empty());
     Ok(if found { a.exit_code } else { 0 })
 }
@@ -302,11 +419,32 @@ fn check_db_age(db: &Db, log: &Log) {
     }
 }
 
-fn write_report(report: &Report, a: &ScanArgs) -> Result<()> {
+fn write_report(report: &Report, a: &ScanArgs, writer: &Writer) -> Result<()> {
+    use std::io::IsTerminal;
+    use tollgate_report as r;
     let mut buf = Vec::new();
-    match a.format {
-        Format::Table => tollgate_report::table::write(report, &mut buf)?,
-        Format::Json => tollgate_report::json::write(report, &mut buf)?,
+    let f = match writer {
+        Writer::Template(t) => {
+            t.write(report, &mut buf)
+                .context("rendering the template")?;
+            None
+        }
+        Writer::Builtin(f) => Some(*f),
+    };
+    match f {
+        None | Some(Format::Template) => {}
+        Some(Format::Table) => {
+            // Colour only for a person at a terminal; a pipe or file gets the plain table.
+            let colour = a.output.is_none() && std::io::stdout().is_terminal();
+            r::table::write_styled(report, &mut buf, colour)?
+        }
+        Some(Format::Json) => r::json::write(report, &mut buf)?,
+        Some(Format::Sarif) => r::sarif::write(report, &mut buf)?,
+        Some(Format::Cyclonedx) => r::cyclonedx::write(report, &mut buf)?,
+        Some(Format::SpdxJson) => r::spdx::write_json(report, &mut buf)?,
+        Some(Format::Spdx) => r::spdx::write_tag_value(report, &mut buf)?,
+        Some(Format::Github) => r::github::write(report, &mut buf)?,
+        Some(Format::CosignVuln) => r::cosign::write(report, &mut buf)?,
     }
     match &a.output {
         Some(p) => std::fs::write(p, &buf)

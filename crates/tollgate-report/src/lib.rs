@@ -1,12 +1,21 @@
-//! Report writers over one [`Report`] value: a table for people and Trivy-compatible JSON
-//! (SchemaVersion 2) for the tools that already read Trivy's output.
+//! Report writers over one [`Report`] value: a table for people, Trivy-compatible JSON
+//! (SchemaVersion 2) for the tools that already read Trivy's output, SARIF for code scanning,
+//! SBOMs (CycloneDX, SPDX, GitHub dependency snapshots) and user templates.
 
 use serde::Serialize;
 use tollgate_analyze::{InstalledPackage, OsInfo};
 use tollgate_match::Finding;
 
+pub mod cosign;
+pub mod cyclonedx;
+pub mod github;
 pub mod json;
+pub mod sarif;
+pub mod sbom;
+pub mod sbom_read;
+pub mod spdx;
 pub mod table;
+pub mod template;
 
 /// Everything a report shows about one scan.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +30,10 @@ pub struct Report {
     pub metadata: Metadata,
     /// One entry per target (the OS packages for now).
     pub results: Vec<TargetResult>,
+    /// RFC 3339 time the scan finished (before the report was written).
+    pub finished_at: String,
+    /// When the advisory DB was built (RFC 3339), which identifies it.
+    pub db_built_at: String,
 }
 
 /// Image metadata (Trivy's `Metadata`).
@@ -208,6 +221,29 @@ pub fn uid(p: &tollgate_analyze::Package, file_path: &str, diff_id: &str) -> Str
         h.update([0]);
     }
     hex::encode(&h.finalize()[..8])
+}
+
+/// A UUID-shaped name derived from `parts`, so the same scan input gives the same references
+/// (version 5 layout; the hash is SHA-256, not SHA-1).
+pub fn uuid(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let mut b: [u8; 16] = h.finalize()[..16].try_into().expect("16 of 32 bytes");
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
 }
 
 /// The URL a person should open first for a vulnerability.
