@@ -103,6 +103,8 @@ pub fn parse_purl(s: &str) -> Option<Purl> {
 #[derive(Debug, Default)]
 struct Elem {
     kind: ElemKind,
+    /// CycloneDX `group` (a Maven group id, an npm scope).
+    group: String,
     name: String,
     version: String,
     purl: Option<String>,
@@ -143,6 +145,23 @@ fn default_kind(ty: &str) -> Option<&'static str> {
         "cocoapods" => "cocoapods",
         _ => return None,
     })
+}
+
+/// The package's own spelling of its name where it is the PURL's name up to the PURL's
+/// normalisation (`Django` for `pkg:pypi/django`), else the PURL's.
+fn own_name(e: &Elem, p: &Purl) -> String {
+    let from_purl = lang_name(p);
+    let own = match (e.group.is_empty(), p.ty.as_str()) {
+        (true, _) => e.name.clone(),
+        (false, "maven") => format!("{}:{}", e.group, e.name),
+        (false, _) => format!("{}/{}", e.group, e.name),
+    };
+    let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '.'], "-");
+    if !own.is_empty() && norm(&own) == norm(&from_purl) {
+        own
+    } else {
+        from_purl
+    }
 }
 
 fn lang_name(p: &Purl) -> String {
@@ -318,7 +337,7 @@ fn inventory(elems: &[Elem]) -> Result<SbomInput, String> {
                 }
             },
         };
-        pkg.name = lang_name(&p);
+        pkg.name = own_name(e, &p);
         pkg.version = p.version.clone();
         let target = match owner[i] {
             Some(a) => elems[a].name.clone(),
@@ -432,6 +451,7 @@ fn cyclonedx(v: &Value) -> Result<Vec<Elem>, String> {
         let i = elems.len();
         elems.push(Elem {
             kind,
+            group: str_of(c, "group").to_string(),
             name,
             version: str_of(c, "version").to_string(),
             purl: c.get("purl").and_then(Value::as_str).map(str::to_string),
@@ -547,6 +567,7 @@ fn spdx(v: &Value) -> Result<Vec<Elem>, String> {
         by_id.insert(str_of(p, "SPDXID").to_string(), elems.len());
         elems.push(Elem {
             kind,
+            group: String::new(),
             name: str_of(p, "name").to_string(),
             version: str_of(p, "versionInfo").to_string(),
             purl,
@@ -611,6 +632,51 @@ mod tests {
             split_os_version("apk", "1.1.18-r3", None),
             (0, "1.1.18-r3".into(), "".into())
         );
+    }
+
+    #[test]
+    fn language_packages_keep_their_spelling_and_application() {
+        let doc = br#"{"bomFormat": "CycloneDX", "specVersion": "1.6",
+          "metadata": {"component": {"bom-ref": "root", "type": "container", "name": "img"}},
+          "components": [
+            {"bom-ref": "app", "type": "application", "name": "srv/app/go.mod",
+             "properties": [{"name": "aquasecurity:trivy:Type", "value": "gomod"}]},
+            {"bom-ref": "pkg:golang/golang.org/x/net@v0.1.0", "type": "library", "group": "golang.org/x",
+             "name": "net", "version": "v0.1.0", "purl": "pkg:golang/golang.org/x/net@v0.1.0",
+             "properties": [{"name": "aquasecurity:trivy:PkgType", "value": "gomod"}]},
+            {"bom-ref": "dj", "type": "library", "name": "Django", "version": "2.2",
+             "purl": "pkg:pypi/django@2.2"},
+            {"bom-ref": "j", "type": "library", "group": "org.apache.logging.log4j", "name": "log4j-core",
+             "version": "2.14.1", "purl": "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"}],
+          "dependencies": [{"ref": "root", "dependsOn": ["app", "dj", "j"]},
+                           {"ref": "app", "dependsOn": ["pkg:golang/golang.org/x/net@v0.1.0"]}]}"#;
+        let s = parse(doc).unwrap();
+        let apps: Vec<(String, String, Vec<String>)> = s
+            .inventory
+            .applications
+            .iter()
+            .map(|a| {
+                let names = a.packages.iter().map(|p| p.package.name.clone()).collect();
+                (a.kind.clone(), a.target(), names)
+            })
+            .collect();
+        assert_eq!(
+            apps,
+            vec![
+                (
+                    "jar".into(),
+                    "Java".into(),
+                    vec!["org.apache.logging.log4j:log4j-core".into()]
+                ),
+                ("python-pkg".into(), "Python".into(), vec!["Django".into()]),
+                (
+                    "gomod".into(),
+                    "srv/app/go.mod".into(),
+                    vec!["golang.org/x/net".into()]
+                ),
+            ]
+        );
+        assert!(s.inventory.os.is_none() && s.inventory.packages.is_empty());
     }
 
     #[test]
