@@ -214,7 +214,7 @@ fn date_time(s: Option<&str>) -> Option<String> {
     if date.len() != 10 || rest.is_empty() {
         return None;
     }
-    let has_zone = rest.ends_with('Z') || rest[1..].contains(['+', '-']);
+    let has_zone = rest.ends_with('Z') || rest.get(1..).is_some_and(|r| r.contains(['+', '-']));
     let time_part = rest.trim_end_matches('Z');
     let hms = time_part.split(['+', '-']).next().unwrap_or("");
     let fixed = if hms.len() == 5 {

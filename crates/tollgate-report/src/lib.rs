@@ -173,15 +173,16 @@ pub fn purl(family: &str, distro: &str, p: &tollgate_analyze::Package) -> String
         "photon" => ("rpm", "photon"),
         other => ("generic", other),
     };
+    // Qualifiers in key order, as the PURL spec and Trivy write them.
     let mut q = Vec::new();
     if !p.arch.is_empty() {
         q.push(format!("arch={}", pct(&p.arch)));
     }
-    if p.epoch != 0 {
-        q.push(format!("epoch={}", p.epoch));
-    }
     if !distro.is_empty() {
         q.push(format!("distro={}", pct(distro)));
+    }
+    if p.epoch != 0 {
+        q.push(format!("epoch={}", p.epoch));
     }
     let ver = tollgate_analyze::format_version(0, &p.version, &p.release);
     let mut s = format!("pkg:{ty}/{ns}/{}@{}", pct(&p.name), pct(&ver));
@@ -301,6 +302,11 @@ mod tests {
         assert_eq!(
             purl("debian", "debian-12.5", &deb),
             "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.5"
+        );
+        deb.epoch = 1;
+        assert_eq!(
+            purl("debian", "debian-12.5", &deb),
+            "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.5&epoch=1"
         );
     }
 }

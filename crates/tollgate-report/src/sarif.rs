@@ -94,6 +94,20 @@ fn rule(r: &TargetResult, f: &Finding) -> Value {
     if !url.is_empty() {
         rule["helpUri"] = Value::String(url);
     }
+    // NVD's scores and vectors, as Trivy adds them for tools that rank by them.
+    if let Some(c) = f.detail.cvss.get("nvd") {
+        let props = &mut rule["properties"];
+        for (k, v) in [
+            ("cvssv2_score", c.v2_score.map(Value::from)),
+            ("cvssv2_vector", c.v2_vector.clone().map(Value::from)),
+            ("cvssv3_baseScore", c.v3_score.map(Value::from)),
+            ("cvssv3_vector", c.v3_vector.clone().map(Value::from)),
+        ] {
+            if let Some(v) = v {
+                props[k] = v;
+            }
+        }
+    }
     rule
 }
 
@@ -156,6 +170,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
     });
     if report.artifact_type == "container_image" {
         run["properties"] = json!({
+            "imageID": m.image_id,
             "imageName": report.artifact_name,
             "repoDigests": m.repo_digests,
             "repoTags": m.repo_tags,
