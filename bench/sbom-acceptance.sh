@@ -82,5 +82,29 @@ sys.exit(1 if bad else 0)
 PY
   done
 done
+# Tollgate's own CycloneDX beside Trivy's (information, not a gate): the same components (bom-ref = PURL) and
+# how many dependency-graph entries (component -> what it depends on) agree; graph differences come from the
+# analyzers' DependsOn (dpkg Pre-Depends, Go/Rust binaries), not from the writer.
+echo
+echo "| image | library bom-refs equal | only Tollgate | only Trivy | graph entries equal / Tollgate / Trivy |"
+echo "|---|---|---|---|---|"
+for img in "${IMAGES[@]}"; do
+  [ -f "$OUT/$img.trivy.cyclonedx.json" ] || continue
+  ours=$OUT/$img.tollgate.cyclonedx.json
+  "$TOLLGATE" image --input "$TG_IMAGES/$img.tar" --db "$DB" --no-cache -q --format cyclonedx --output "$ours"
+  python3 - "$img" "$ours" "$OUT/$img.trivy.cyclonedx.json" <<'PY'
+import json, sys
+img, a, b = sys.argv[1:]
+d, t = json.load(open(a)), json.load(open(b))
+A = {c["bom-ref"] for c in d["components"] if c["type"] == "library"}
+B = {c["bom-ref"] for c in t["components"] if c["type"] == "library"}
+def graph(x):
+    name = {c["bom-ref"]: c.get("purl", c["type"] + ":" + c["name"]) for c in x["components"]}
+    name[x["metadata"]["component"]["bom-ref"]] = "root"
+    return {(name[e["ref"]], tuple(sorted(name[r] for r in e["dependsOn"]))) for e in x["dependencies"]}
+ga, gb = graph(d), graph(t)
+print(f"| {img} | {len(A & B)} | {len(A - B)} | {len(B - A)} | {len(ga & gb)} / {len(ga)} / {len(gb)} |")
+PY
+done
 [ $fail = 0 ] || log "differences: see $OUT/*.diff"
 exit $fail

@@ -105,7 +105,10 @@ fn component(bom: &Bom, n: &Node) -> Value {
                 .licenses
                 .iter()
                 .filter(|l| !l.trim().is_empty())
-                .map(|l| json!({"license": {"name": l}}))
+                .map(|l| match crate::spdx_license_id(l) {
+                    Some(id) => json!({"license": {"id": id}}),
+                    None => json!({"license": {"name": l.trim()}}),
+                })
                 .collect();
             if !lic.is_empty() {
                 c.insert("licenses".into(), Value::Array(lic));

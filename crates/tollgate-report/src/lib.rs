@@ -247,6 +247,18 @@ pub fn uuid(parts: &[&str]) -> String {
     )
 }
 
+/// SPDX license ids (license list 3.28.0, with exceptions), one a line: the `enum` of
+/// CycloneDX's `spdx.schema.json` (CycloneDX/specification `b29bae66`, Apache-2.0).
+const SPDX_LICENSE_IDS: &str = include_str!("spdx-license-ids.txt");
+
+/// The SPDX id a license string names, in its canonical case (`mit` -> `MIT`), if it is one.
+pub fn spdx_license_id(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    SPDX_LICENSE_IDS
+        .lines()
+        .find(|id| id.eq_ignore_ascii_case(s))
+}
+
 /// The URL a person should open first for a vulnerability.
 pub fn primary_url(id: &str, references: &[String]) -> String {
     if id.starts_with("CVE-") {
@@ -272,6 +284,14 @@ mod tests {
             version: version.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn license_ids() {
+        assert_eq!(spdx_license_id("mit"), Some("MIT"));
+        assert_eq!(spdx_license_id(" GPL-2.0-only "), Some("GPL-2.0-only"));
+        assert_eq!(spdx_license_id("GPL2"), None);
+        assert_eq!(spdx_license_id("MIT AND BSD-3-Clause"), None);
     }
 
     #[test]

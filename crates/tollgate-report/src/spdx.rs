@@ -38,10 +38,27 @@ fn spdx_time(rfc3339: &str) -> String {
     }
 }
 
-/// License ids as SPDX expressions; anything else becomes a `LicenseRef-` with its text kept
-/// in `hasExtractedLicensingInfos`.
+/// SPDX license ids as they are; anything else (`GPL2`, a free-text license) becomes a
+/// `LicenseRef-` with its text kept in `hasExtractedLicensingInfos`.
 struct Licenses {
     extracted: BTreeMap<String, String>,
+}
+
+/// A license expression made of SPDX ids (`MIT OR Apache-2.0`), with the ids in canonical case.
+fn expression(l: &str) -> Option<String> {
+    let spaced = l.replace('(', " ( ").replace(')', " ) ");
+    let mut out = Vec::new();
+    let mut ids = 0;
+    for t in spaced.split_whitespace() {
+        match t {
+            "AND" | "OR" | "WITH" | "(" | ")" => out.push(t.to_string()),
+            _ => {
+                out.push(crate::spdx_license_id(t)?.to_string());
+                ids += 1;
+            }
+        }
+    }
+    (ids > 1).then(|| out.join(" ").replace("( ", "(").replace(" )", ")"))
 }
 
 impl Licenses {
@@ -51,12 +68,10 @@ impl Licenses {
             .map(|l| l.trim())
             .filter(|l| !l.is_empty())
             .map(|l| {
-                let simple = l
-                    .trim_end_matches('+')
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-                if simple {
-                    l.to_string()
+                if let Some(id) = crate::spdx_license_id(l) {
+                    id.to_string()
+                } else if let Some(e) = expression(l) {
+                    e
                 } else {
                     let id = format!("LicenseRef-{}", &crate::uuid(&[l]).replace('-', "")[..12]);
                     self.extracted.insert(id.clone(), l.to_string());
@@ -364,4 +379,27 @@ pub fn write_tag_value(report: &Report, w: &mut dyn Write) -> std::io::Result<()
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licenses_become_spdx_expressions_or_license_refs() {
+        let mut l = Licenses {
+            extracted: BTreeMap::new(),
+        };
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(l.expr(&v(&["mit"])).as_deref(), Some("MIT"));
+        assert_eq!(
+            l.expr(&v(&["(MIT OR apache-2.0)", "BSD-3-Clause"]))
+                .as_deref(),
+            Some("(MIT OR Apache-2.0) AND BSD-3-Clause")
+        );
+        let r = l.expr(&v(&["GPL2"])).unwrap();
+        assert!(r.starts_with("LicenseRef-"));
+        assert_eq!(l.extracted[&r], "GPL2");
+        assert_eq!(l.expr(&v(&[" "])), None);
+    }
 }
