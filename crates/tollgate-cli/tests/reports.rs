@@ -416,7 +416,7 @@ fn sboms_from_tollgate_and_trivy_scan_like_the_image() {
     for (content, says) in [
         (&b"{\"bomFormat\": \"CycloneDX\", \"components\": ["[..], "not a JSON document"),
         (&b"{\"SPDXID\": \"x\"}"[..], "neither CycloneDX JSON"),
-        (&b"{\"bomFormat\": \"CycloneDX\", \"components\": [{\"type\": \"library\", \"name\": \"x\"}]}"[..], "no package with a package URL"),
+        (&b"{\"bomFormat\": \"CycloneDX\", \"components\": [{\"type\": \"library\", \"name\": \"x\"}]}"[..], "1 without a package URL skipped"),
     ] {
         std::fs::write(&bad, content).unwrap();
         let out = s.out.join("never.json");

@@ -261,6 +261,7 @@ fn inventory(elems: &[Elem]) -> Result<SbomInput, String> {
         });
     let mut apps: BTreeMap<(String, String), Vec<InstalledPackage>> = BTreeMap::new();
     let mut no_purl = 0;
+    let mut unsupported: BTreeMap<String, usize> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
     for (i, e) in elems.iter().enumerate() {
         if e.kind != ElemKind::Other {
@@ -331,17 +332,17 @@ fn inventory(elems: &[Elem]) -> Result<SbomInput, String> {
             _ => match default_kind(&p.ty) {
                 Some(k) => k.to_string(),
                 None => {
-                    out.warnings
-                        .push(format!("{purl_s}: package type {:?} is not scanned", p.ty));
+                    *unsupported.entry(p.ty.clone()).or_insert(0) += 1;
                     continue;
                 }
             },
         };
         pkg.name = own_name(e, &p);
         pkg.version = p.version.clone();
+        // The holding application, else the file the SBOM says the package was found in.
         let target = match owner[i] {
             Some(a) => elems[a].name.clone(),
-            None => String::new(),
+            None => file_path.clone(),
         };
         // An application without its own file (aggregated installed packages) keeps the
         // package's file path on the package.
@@ -361,13 +362,23 @@ fn inventory(elems: &[Elem]) -> Result<SbomInput, String> {
                 layer,
             });
     }
+    let mut skipped: Vec<String> = unsupported
+        .iter()
+        .map(|(t, n)| format!("{n} of type {t:?}"))
+        .collect();
     if no_purl > 0 {
-        out.warnings.push(format!(
-            "{no_purl} component(s) without a package URL skipped"
-        ));
+        skipped.push(format!("{no_purl} without a package URL"));
     }
+    let skipped = skipped.join(", ");
     if inv.packages.is_empty() && apps.is_empty() {
-        return Err("it lists no package with a package URL (purl): nothing to scan".into());
+        return Err(if skipped.is_empty() {
+            "it lists no package: nothing to scan".to_string()
+        } else {
+            format!("it lists no package of a type Tollgate scans (deb, apk, rpm or a language ecosystem) with a package URL ({skipped} skipped): nothing to scan")
+        });
+    }
+    if !skipped.is_empty() {
+        out.warnings.push(format!("components skipped: {skipped}"));
     }
     inv.packages.sort_by(|a, b| {
         (&a.package.name, &a.package.version, &a.package.release).cmp(&(
@@ -540,6 +551,17 @@ fn spdx(v: &Value) -> Result<Vec<Elem>, String> {
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
         let mut props = props;
+        // Syft says where it found a package only here (`... go module information: /launcher`).
+        if let Some((_, path)) = str_of(p, "sourceInfo")
+            .strip_prefix("acquired package info from ")
+            .and_then(|s| s.split_once(": /"))
+        {
+            if !path.is_empty() && !path.contains(", ") {
+                props
+                    .entry("FilePath".into())
+                    .or_insert_with(|| path.to_string());
+            }
+        }
         // Trivy's SPDX names the source package only here.
         if let Some((n, v)) = str_of(p, "sourceInfo")
             .strip_prefix("built package from: ")
@@ -691,8 +713,96 @@ mod tests {
         assert!(parse(br#"{"bomFormat":"CycloneDX","components":[]}"#)
             .unwrap_err()
             .contains("no package"));
+        let e = parse(br#"{"bomFormat":"CycloneDX","components":[{"type":"library","name":"p","purl":"pkg:bitnami/postgresql@15.3.0"}]}"#).unwrap_err();
+        assert!(e.contains("1 of type \"bitnami\" skipped"), "{e}");
         assert!(parse(br#"{"spdxVersion":"SPDX-2.3"}"#)
             .unwrap_err()
             .contains("without \"packages\""));
+    }
+}
+
+#[cfg(test)]
+mod fixtures {
+    use super::*;
+
+    fn read(name: &str) -> SbomInput {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../testdata/sbom")
+            .join(name);
+        parse(&std::fs::read(&p).unwrap()).unwrap()
+    }
+
+    /// (kind, target, [(name, version)]) per application.
+    type Apps = Vec<(String, String, Vec<(String, String)>)>;
+
+    fn apps(s: &SbomInput) -> Apps {
+        s.inventory
+            .applications
+            .iter()
+            .map(|a| {
+                let p = a
+                    .packages
+                    .iter()
+                    .map(|p| (p.package.name.clone(), p.package.version.clone()))
+                    .collect();
+                (a.kind.clone(), a.target(), p)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn syft_spdx() {
+        let s = read("syft-launcher.spdx.json");
+        assert_eq!(s.format, "SPDX");
+        assert_eq!(
+            apps(&s),
+            vec![
+                (
+                    "jar".into(),
+                    "Java".into(),
+                    vec![("co.elastic.apm:apm-agent".into(), "1.36.0".into())]
+                ),
+                (
+                    "gobinary".into(),
+                    "launcher".into(),
+                    vec![("github.com/buildpacks/lifecycle".into(), "v0.20.2".into())]
+                ),
+            ]
+        );
+        assert!(s.inventory.os.is_none());
+        assert_eq!(
+            s.warnings,
+            vec!["components skipped: 1 without a package URL"]
+        );
+    }
+
+    #[test]
+    fn trivy_cyclonedx_with_os_and_applications() {
+        let s = read("trivy-testdata-bom.cdx.json");
+        let os = s.inventory.os.as_ref().unwrap();
+        assert_eq!((os.family.as_str(), os.name.as_str()), ("alpine", "3.16.0"));
+        let os_pkgs: Vec<(&str, &str, &str)> = s
+            .inventory
+            .packages
+            .iter()
+            .map(|p| {
+                let k = &p.package;
+                (k.name.as_str(), k.version.as_str(), k.src_name.as_str())
+            })
+            .collect();
+        assert_eq!(os_pkgs, vec![("musl", "1.2.3-r0", "musl")]);
+        let targets: Vec<(String, String, usize)> = apps(&s)
+            .into_iter()
+            .map(|(k, t, p)| (k, t, p.len()))
+            .collect();
+        assert_eq!(
+            targets,
+            vec![
+                ("jar".into(), "Java".into(), 2),
+                ("node-pkg".into(), "Node.js".into(), 1),
+                ("composer".into(), "app/composer/composer.lock".into(), 2),
+                ("gobinary".into(), "app/gobinary/gobinary".into(), 1),
+            ]
+        );
     }
 }
