@@ -499,11 +499,28 @@ fn templates_github_snapshots_and_cosign_predicates() {
 }
 
 #[test]
-fn piped_table_stays_plain() {
+fn table_is_plain_when_piped_and_coloured_on_a_terminal() {
     let s = setup();
     let o = tollgate(&["image", "--input", IMAGE, "--db", &s.db, "--no-cache", "-q"]);
     assert_eq!(code(&o), 0);
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(out.contains("│ musl "), "{out}");
     assert!(!out.contains('\x1b'));
+
+    // On a terminal (a pseudo-terminal from util-linux `script`) the severities are coloured,
+    // and the table is otherwise the same.
+    let cmd = format!(
+        "{} image --input {IMAGE} --db {} --no-cache -q",
+        env!("CARGO_BIN_EXE_tollgate"),
+        s.db
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(root())
+        .output()
+        .expect("util-linux script");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let tty = String::from_utf8(o.stdout).unwrap().replace("\r\n", "\n");
+    assert!(tty.contains("┆ \x1b[36mUNKNOWN\x1b[0m  ┆"), "{tty}");
+    assert_eq!(tty.replace("\x1b[36m", "").replace("\x1b[0m", ""), out);
 }
