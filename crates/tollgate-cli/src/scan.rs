@@ -262,10 +262,18 @@ pub(crate) fn run_sbom(path: &Path, a: &ScanArgs) -> Result<u8> {
             .sum::<usize>(),
         sbom.inventory.applications.len()
     ));
+    let img = sbom.image;
     let report = Report {
         artifact_name: path.display().to_string(),
         artifact_type: sbom.artifact_type.to_string(),
         created_at,
+        metadata: Metadata {
+            image_id: img.image_id,
+            diff_ids: img.diff_ids,
+            repo_tags: img.repo_tags,
+            repo_digests: img.repo_digests,
+            ..Default::default()
+        },
         ..Default::default()
     };
     finish(&prep, a, &sbom.inventory, report)

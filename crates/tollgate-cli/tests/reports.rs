@@ -409,6 +409,9 @@ fn sboms_from_tollgate_and_trivy_scan_like_the_image() {
         assert_eq!(json_findings(&v), fi, "{}", sbom.display());
         assert_eq!(v["Metadata"]["OS"]["Family"], "alpine");
         assert_eq!(v["Metadata"]["OS"]["Name"], "3.7.3");
+        // The image identity travels in the SBOM too.
+        assert_eq!(v["Metadata"]["ImageID"], image["Metadata"]["ImageID"]);
+        assert_eq!(v["Metadata"]["DiffIDs"], image["Metadata"]["DiffIDs"]);
     }
 
     // Malformed SBOMs stop before any report is written, with the file named.

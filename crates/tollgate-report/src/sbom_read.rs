@@ -21,6 +21,66 @@ pub struct SbomInput {
     pub inventory: Inventory,
     /// Entries skipped, with why.
     pub warnings: Vec<String>,
+    /// The image the SBOM describes, where it says (Trivy's `ImageID`, `DiffID`, `RepoTag`,
+    /// `RepoDigest` properties or annotations).
+    pub image: ImageRefs,
+}
+
+/// Image identity carried by an SBOM.
+#[derive(Debug, Default, PartialEq)]
+pub struct ImageRefs {
+    /// Config digest.
+    pub image_id: String,
+    /// Layer diff-ids, bottom first.
+    pub diff_ids: Vec<String>,
+    /// Tags.
+    pub repo_tags: Vec<String>,
+    /// Digests.
+    pub repo_digests: Vec<String>,
+}
+
+impl ImageRefs {
+    fn add(&mut self, key: &str, value: &str) {
+        let v = value.trim().to_string();
+        match key.rsplit(':').next().unwrap_or(key).trim() {
+            "ImageID" => self.image_id = v,
+            "DiffID" => self.diff_ids.push(v),
+            "RepoTag" => self.repo_tags.push(v),
+            "RepoDigest" => self.repo_digests.push(v),
+            _ => {}
+        }
+    }
+}
+
+/// The image properties of the document's root: CycloneDX `metadata.component.properties`
+/// or the annotations of SPDX's CONTAINER package.
+fn image_refs(v: &Value) -> ImageRefs {
+    let mut r = ImageRefs::default();
+    let props = v
+        .get("metadata")
+        .and_then(|m| m.get("component"))
+        .and_then(|c| c.get("properties"))
+        .and_then(Value::as_array);
+    for p in props.into_iter().flatten() {
+        r.add(str_of(p, "name"), str_of(p, "value"));
+    }
+    let container = v
+        .get("packages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|p| str_of(p, "primaryPackagePurpose") == "CONTAINER");
+    for a in container
+        .and_then(|c| c.get("annotations"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some((k, val)) = str_of(a, "comment").split_once(": ") {
+            r.add(k, val);
+        }
+    }
+    r
 }
 
 /// A package URL, decoded.
@@ -229,6 +289,7 @@ pub fn parse(bytes: &[u8]) -> Result<SbomInput, String> {
     let mut out = inventory(&elems)?;
     out.format = format;
     out.artifact_type = artifact_type;
+    out.image = image_refs(&v);
     Ok(out)
 }
 
@@ -779,6 +840,11 @@ mod fixtures {
     #[test]
     fn trivy_cyclonedx_with_os_and_applications() {
         let s = read("trivy-testdata-bom.cdx.json");
+        assert_eq!(
+            s.image.image_id,
+            "sha256:49193a2310dbad4c02382da87ac624a80a92387a4f7536235f9ba590e5bcd7b5"
+        );
+        assert_eq!(s.image.diff_ids.len(), 2);
         let os = s.inventory.os.as_ref().unwrap();
         assert_eq!((os.family.as_str(), os.name.as_str()), ("alpine", "3.16.0"));
         let os_pkgs: Vec<(&str, &str, &str)> = s
