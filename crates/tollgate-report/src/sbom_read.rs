@@ -177,10 +177,14 @@ struct Elem {
 
 #[derive(Debug, Default, PartialEq, Clone, Copy)]
 enum ElemKind {
+    /// A package (or anything else).
     #[default]
     Other,
     Os,
     App,
+    /// What the document describes (the image): it holds everything, so it is nobody's
+    /// target; its packages fall back to their own file or ecosystem.
+    Root,
 }
 
 fn prop_key(name: &str) -> &str {
@@ -498,7 +502,7 @@ fn cyclonedx(v: &Value) -> Result<Vec<Elem>, String> {
         let kind = match ty {
             "operating-system" => ElemKind::Os,
             "application" if !is_root && c.get("purl").is_none() => ElemKind::App,
-            _ if is_root => ElemKind::App,
+            _ if is_root => ElemKind::Root,
             _ => ElemKind::Other,
         };
         let licenses = c
@@ -637,7 +641,7 @@ fn spdx(v: &Value) -> Result<Vec<Elem>, String> {
         }
         let kind = match purpose {
             "OPERATING_SYSTEM" | "OPERATING-SYSTEM" => ElemKind::Os,
-            "CONTAINER" => ElemKind::App,
+            "CONTAINER" => ElemKind::Root,
             "APPLICATION" | "SOURCE" if purl.is_none() => ElemKind::App,
             _ => ElemKind::Other,
         };
