@@ -41,7 +41,7 @@ pub enum NodeKind {
 /// One node of the graph.
 #[derive(Debug, Clone)]
 pub struct Node {
-    /// Reference unique in the document (the PURL for packages where it is unique).
+    /// Reference unique in the document: the PURL of a package found once, else a UUID.
     pub bom_ref: String,
     /// What it is.
     pub kind: NodeKind,
@@ -114,7 +114,7 @@ impl<'a> Bom<'a> {
             root_purl,
             by_uid: HashMap::new(),
         };
-        let mut used: BTreeSet<String> = BTreeSet::new();
+        let mut purls: HashMap<String, usize> = HashMap::new();
         for (t, r) in report.results.iter().enumerate() {
             let aggregated = AGGREGATED_KINDS.iter().any(|(k, _)| *k == r.kind);
             let parent = if r.class == "os-pkgs" {
@@ -152,14 +152,9 @@ impl<'a> Bom<'a> {
                     continue;
                 }
                 let p = purl(&r.kind, &r.purl_distro, &ip.package);
-                let mut bref = p.clone();
-                if !used.insert(bref.clone()) {
-                    let sep = if bref.contains('?') { '&' } else { '?' };
-                    bref = format!("{bref}{sep}package-id={u}");
-                    used.insert(bref.clone());
-                }
+                *purls.entry(p.clone()).or_insert(0) += 1;
                 let i = bom.push(
-                    bref,
+                    p.clone(),
                     NodeKind::Package {
                         target: t,
                         package: Box::new(ip),
@@ -169,6 +164,23 @@ impl<'a> Bom<'a> {
                 bom.by_uid.insert((t, u), i);
             }
             bom.link(first, parent);
+        }
+        // A PURL found more than once (the same jar in two places) cannot name either
+        // occurrence: each gets a UUID of its own, as in Trivy.
+        for n in &mut bom.nodes {
+            if let NodeKind::Package {
+                target,
+                package,
+                purl,
+            } = &n.kind
+            {
+                if purls.get(purl).is_some_and(|&c| c > 1) {
+                    let p = &package.package;
+                    let u = uid(p, &p.file_path, &package.layer.diff_id);
+                    n.bom_ref =
+                        crate::uuid(&[&report.artifact_name, purl, &u, &target.to_string()]);
+                }
+            }
         }
         bom
     }
@@ -257,5 +269,50 @@ impl<'a> Bom<'a> {
         self.by_uid
             .get(&(target, u))
             .map(|&i| self.nodes[i].bom_ref.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tollgate_analyze::Package;
+
+    fn jar(name: &str, path: &str) -> InstalledPackage {
+        InstalledPackage {
+            package: Package {
+                name: name.into(),
+                version: "1.15".into(),
+                file_path: path.into(),
+                ..Default::default()
+            },
+            file_path: String::new(),
+            layer: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_purl_found_twice_names_neither_occurrence() {
+        let report = Report {
+            artifact_name: "img".into(),
+            results: vec![TargetResult {
+                target: "Java".into(),
+                class: "lang-pkgs".into(),
+                kind: "jar".into(),
+                packages: Some(vec![
+                    jar("commons-codec:commons-codec", "a/x.jar"),
+                    jar("commons-codec:commons-codec", "b/x.jar"),
+                    jar("org.a:b", "c/b.jar"),
+                ]),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let bom = Bom::new(&report);
+        let refs: Vec<&str> = bom.nodes[1..].iter().map(|n| n.bom_ref.as_str()).collect();
+        assert_eq!(refs.len(), 3);
+        assert!(refs[0].len() == 36 && refs[1].len() == 36 && refs[0] != refs[1]);
+        assert_eq!(refs[2], "pkg:maven/org.a/b@1.15");
+        // Aggregated Java packages hang from the root.
+        assert_eq!(bom.nodes[0].depends_on, vec![1, 2, 3]);
     }
 }
