@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Scan a container image (docker-archive tarball or OCI layout).
     Image(ImageArgs),
+    /// Scan the packages an SBOM lists (CycloneDX or SPDX JSON, by Tollgate, Trivy or Syft).
+    Sbom(SbomArgs),
     /// Scan an extracted root filesystem (installed packages and binaries).
     Rootfs(RootfsArgs),
     /// Scan a source tree or any directory for lockfiles.
@@ -69,6 +71,10 @@ pub(crate) struct ScanArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Template for `--format template`: the template text, or `@FILE` to read it from FILE
+    /// (Jinja syntax over the JSON report's fields: `{% for r in Results %}`).
+    #[arg(long, short = 't')]
+    pub template: Option<String>,
     /// Write the report to this file instead of standard output.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
@@ -146,6 +152,14 @@ struct ImageArgs {
 }
 
 #[derive(Args)]
+struct SbomArgs {
+    /// SBOM file: CycloneDX JSON or SPDX JSON.
+    path: PathBuf,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+#[derive(Args)]
 struct RootfsArgs {
     /// Directory to scan.
     path: PathBuf,
@@ -176,6 +190,30 @@ pub(crate) enum Format {
     Table,
     /// Trivy-compatible JSON.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
+    /// CycloneDX 1.6 JSON SBOM, with the vulnerabilities found.
+    Cyclonedx,
+    /// SPDX 2.3 JSON SBOM.
+    SpdxJson,
+    /// SPDX 2.3 tag-value SBOM.
+    Spdx,
+    /// A user template (`--template`).
+    Template,
+    /// GitHub dependency snapshot JSON.
+    Github,
+    /// Cosign vulnerability attestation predicate.
+    CosignVuln,
+}
+
+impl Format {
+    /// Formats that list every package, whatever `--list-all-pkgs` says.
+    pub(crate) fn is_sbom(self) -> bool {
+        matches!(
+            self,
+            Format::Cyclonedx | Format::SpdxJson | Format::Spdx | Format::Github
+        )
+    }
 }
 
 fn main() -> ExitCode {
@@ -205,6 +243,7 @@ fn run(cli: Cli) -> Result<u8> {
             };
             scan::run_image(&input, &a.scan)
         }
+        Command::Sbom(a) => scan::run_sbom(&a.path, &a.scan),
         Command::Rootfs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Rootfs),
         Command::Fs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Filesystem),
         Command::Db { command } => match command {

@@ -4,7 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use tollgate_analyze::ScanMode;
+use clap::ValueEnum;
+use tollgate_analyze::{Inventory, ScanMode};
 use tollgate_db::{store::Db, Severity};
 use tollgate_match::policy::{IgnoreFile, Policy};
 use tollgate_report::{LayerMeta, Metadata, Report, TargetResult};
@@ -33,6 +34,7 @@ impl Log {
 
 /// `tollgate image --input X`.
 pub(crate) fn run_image(input: &str, a: &ScanArgs) -> Result<u8> {
+    let prep = prepare(a)?;
     let cache = cache_dir(a.cache_dir.as_deref())?;
     let opts = tollgate_image::OpenOptions {
         temp_dir: None,
@@ -40,15 +42,24 @@ pub(crate) fn run_image(input: &str, a: &ScanArgs) -> Result<u8> {
     };
     let source = tollgate_image::open_with(input, &opts)?;
     let kind = "container_image";
-    run(source.as_ref(), input, kind, a, &cache, ScanMode::Image)
+    run(
+        &prep,
+        source.as_ref(),
+        input,
+        kind,
+        a,
+        &cache,
+        ScanMode::Image,
+    )
 }
 
 /// `tollgate rootfs DIR` and `tollgate fs DIR`.
 pub(crate) fn run_dir(dir: &Path, a: &ScanArgs, mode: ScanMode) -> Result<u8> {
+    let prep = prepare(a)?;
     let cache = cache_dir(a.cache_dir.as_deref())?;
     let source = tollgate_image::open_rootfs(dir)?;
     let name = dir.display().to_string();
-    run(&source, &name, "filesystem", a, &cache, mode)
+    run(&prep, &source, &name, "filesystem", a, &cache, mode)
 }
 
 fn today() -> (i32, u8, u8, String) {
@@ -62,18 +73,31 @@ fn today() -> (i32, u8, u8, String) {
     )
 }
 
-fn run(
-    source: &dyn tollgate_image::Source,
-    name: &str,
-    artifact_type: &str,
-    a: &ScanArgs,
-    cache: &Path,
-    mode: ScanMode,
-) -> Result<u8> {
-    let log = Log { quiet: a.quiet };
-    let (y, m, d, today_s) = today();
+/// Everything a scan checks and loads before it reads its input, so bad flags, a missing DB
+/// or a template that does not compile fail before any work.
+struct Prepared {
+    log: Log,
+    policy: Policy,
+    /// The advisory DB; `None` for a secret-only scan, which needs none.
+    db: Option<Db>,
+    /// The secret rules, when `--scanners` includes `secret`.
+    secrets: Option<tollgate_secret::Scanner>,
+    writer: Writer,
+    want_os: bool,
+    want_lib: bool,
+    list_all: bool,
+    sort: tollgate_match::SortBy,
+}
 
-    // Everything that can fail on bad flags or a missing DB fails before the image is read.
+/// How the report gets written.
+enum Writer {
+    Builtin(Format),
+    Template(Box<tollgate_report::template::Template>),
+}
+
+fn prepare(a: &ScanArgs) -> Result<Prepared> {
+    let log = Log { quiet: a.quiet };
+    let (_, _, _, today_s) = today();
     let severities = a
         .severity
         .iter()
@@ -84,6 +108,10 @@ fn run(
             })
         })
         .collect::<Result<Vec<_>>>()?;
+    if let Some(bad) = a.pkg_types.iter().find(|t| *t != "os" && *t != "library") {
+        anyhow::bail!("--pkg-types {bad:?}: use os, library or both");
+    }
+    let writer = writer(a)?;
     let ignore = load_ignorefile(a.ignorefile.as_deref())?;
     let ignore_statuses = a
         .ignore_status
@@ -128,14 +156,74 @@ fn run(
     } else {
         None
     };
+    let sort = match a.sort_by {
+        crate::SortBy::Severity => tollgate_match::SortBy::Severity,
+        crate::SortBy::Epss => tollgate_match::SortBy::Epss,
+        crate::SortBy::Risk => tollgate_match::SortBy::Risk,
+    };
+    Ok(Prepared {
+        log,
+        policy: Policy {
+            severities,
+            ignore_unfixed: a.ignore_unfixed,
+            ignore,
+            today: today_s,
+            ignore_statuses,
+            vex,
+            image_ids: Vec::new(),
+        },
+        db,
+        secrets,
+        writer,
+        want_os: vuln && a.pkg_types.iter().any(|t| t == "os"),
+        want_lib: vuln && a.pkg_types.iter().any(|t| t == "library"),
+        list_all: a.list_all_pkgs || a.format.is_sbom(),
+        sort,
+    })
+}
+
+fn writer(a: &ScanArgs) -> Result<Writer> {
+    match (a.format, &a.template) {
+        (Format::Template, None) => {
+            anyhow::bail!("--format template needs --template TEXT or --template @FILE")
+        }
+        (Format::Template, Some(t)) => {
+            let (src, name) = match t.strip_prefix('@') {
+                Some(path) => (
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read template file {path}"))?,
+                    path.to_string(),
+                ),
+                None => (t.clone(), "--template".to_string()),
+            };
+            let tpl = tollgate_report::template::Template::new(src)
+                .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+            Ok(Writer::Template(Box::new(tpl)))
+        }
+        (f, Some(_)) => anyhow::bail!(
+            "--template is used with --format template only (the format is {})",
+            f.to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default()
+        ),
+        (f, None) => Ok(Writer::Builtin(f)),
+    }
+}
+
+fn run(
+    prep: &Prepared,
+    source: &dyn tollgate_image::Source,
+    name: &str,
+    artifact_type: &str,
+    a: &ScanArgs,
+    cache: &Path,
+    mode: ScanMode,
+) -> Result<u8> {
+    let log = &prep.log;
 
     let filter =
         tollgate_scan::PathFilter::new(&a.skip_dirs, &a.skip_files).map_err(anyhow::Error::msg)?;
-    let analyzers = if vuln {
-        tollgate_analyze::analyzers_for(mode)
-    } else {
-        Vec::new()
-    };
+    let analyzers = tollgate_analyze::analyzers_for(mode);
     let layer_cache = if a.no_cache {
         None
     } else {
@@ -150,11 +238,12 @@ fn run(
             }
         }
     };
+    let created_at = now_rfc3339();
     let started = std::time::Instant::now();
     let (mut inv, secret_files, stats) = tollgate_scan::scan_with(
         source,
         &analyzers,
-        secrets.as_ref(),
+        prep.secrets.as_ref(),
         layer_cache.as_ref(),
         &tollgate_image::Limits::default(),
     );
@@ -182,46 +271,94 @@ fn run(
         eprintln!("tollgate: error: {e} (the report below does not cover it)");
     }
 
-    let mut report = Report {
-        artifact_name: name.to_string(),
-        artifact_type: artifact_type.to_string(),
-        created_at: time::OffsetDateTime::now_utc()
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-        metadata: image_metadata(source.image()),
-        results: Vec::new(),
-        secrets: Vec::new(),
-    };
-    report.metadata.os = inv.os.clone();
-    for (meta, size) in report.metadata.layers.iter_mut().zip(&inv.layer_sizes) {
+    let mut metadata = image_metadata(source.image());
+    for (meta, size) in metadata.layers.iter_mut().zip(&inv.layer_sizes) {
         // Trivy reports the uncompressed size; keep the stored size where the walk failed.
         if *size > 0 {
             meta.size = *size;
         }
     }
-
-    let want_os = vuln && a.pkg_types.iter().any(|t| t == "os");
-    let want_lib = vuln && a.pkg_types.iter().any(|t| t == "library");
-    if let Some(bad) = a.pkg_types.iter().find(|t| *t != "os" && *t != "library") {
-        anyhow::bail!("--pkg-types {bad:?}: use os, library or both");
+    let mut report = Report {
+        artifact_name: name.to_string(),
+        artifact_type: artifact_type.to_string(),
+        created_at,
+        metadata,
+        ..Default::default()
+    };
+    if let Some(s) = &prep.secrets {
+        report.secrets = secret_results(
+            s,
+            source.image(),
+            secret_files,
+            &filter,
+            &prep.policy.severities,
+        );
+        ignore_secrets(&mut report.secrets, &prep.policy.ignore, &prep.policy.today);
     }
-    let policy = Policy {
-        severities: severities.clone(),
-        ignore_unfixed: a.ignore_unfixed,
-        ignore: ignore.clone(),
-        today: today_s.clone(),
-        ignore_statuses,
-        vex,
-        image_ids: image_ids(source.image()),
+    finish(prep, a, &inv, report)
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// `tollgate sbom FILE`: the SBOM's packages as the inventory, matched like an image's.
+pub(crate) fn run_sbom(path: &Path, a: &ScanArgs) -> Result<u8> {
+    let prep = prepare(a)?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read SBOM {}", path.display()))?;
+    let created_at = now_rfc3339();
+    let sbom = tollgate_report::sbom_read::parse(&bytes)
+        .map_err(|e| anyhow::anyhow!("SBOM {}: {e}", path.display()))?;
+    for w in &sbom.warnings {
+        prep.log.warn(format!("SBOM {}: {w}", path.display()));
+    }
+    prep.log.info(format!(
+        "SBOM {} ({}): {} OS packages, {} language packages in {} targets",
+        path.display(),
+        sbom.format,
+        sbom.inventory.packages.len(),
+        sbom.inventory
+            .applications
+            .iter()
+            .map(|a| a.packages.len())
+            .sum::<usize>(),
+        sbom.inventory.applications.len()
+    ));
+    let img = sbom.image;
+    let report = Report {
+        artifact_name: path.display().to_string(),
+        artifact_type: sbom.artifact_type.to_string(),
+        created_at,
+        metadata: Metadata {
+            image_id: img.image_id,
+            diff_ids: img.diff_ids,
+            repo_tags: img.repo_tags,
+            repo_digests: img.repo_digests,
+            ..Default::default()
+        },
+        ..Default::default()
     };
-    let sort = match a.sort_by {
-        crate::SortBy::Severity => tollgate_match::SortBy::Severity,
-        crate::SortBy::Epss => tollgate_match::SortBy::Epss,
-        crate::SortBy::Risk => tollgate_match::SortBy::Risk,
-    };
+    finish(&prep, a, &sbom.inventory, report)
+}
+
+/// Matches an inventory, applies the policy, writes the report; returns the exit code.
+fn finish(prep: &Prepared, a: &ScanArgs, inv: &Inventory, mut report: Report) -> Result<u8> {
+    let (y, m, d, _) = today();
+    let log = &prep.log;
+    let mut policy = prep.policy.clone();
+    policy.image_ids = image_ids(&report.metadata);
+    let list_all = prep.list_all;
     let mut vex_suppressed = Vec::new();
+    report.metadata.os = inv.os.clone();
+    if let Some(db) = &prep.db {
+        report.db_built_at = db.metadata().built_at.clone();
+    }
+    let name = report.artifact_name.clone();
     match &inv.os {
-        _ if !want_os => {}
+        _ if !prep.want_os => {}
         None => {
             if inv.packages.is_empty() {
                 log.info("no OS detected and no OS packages found");
@@ -233,7 +370,8 @@ fn run(
             }
         }
         Some(os) => {
-            let res = tollgate_match::match_os(&inv, db.as_ref().context("no advisory DB")?)
+            let db = prep.db.as_ref().context("no advisory DB")?;
+            let res = tollgate_match::match_os(inv, db)
                 .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
             for w in &res.warnings {
                 log.warn(w);
@@ -257,19 +395,20 @@ fn run(
             });
             vex_suppressed.extend(applied.vex_suppressed);
             let mut findings = applied.kept;
-            tollgate_match::sort_by(&mut findings, sort);
+            tollgate_match::sort_by(&mut findings, prep.sort);
             report.results.push(TargetResult {
                 target,
                 class: "os-pkgs".to_string(),
                 kind: os.family.clone(),
-                packages: a.list_all_pkgs.then(|| inv.packages.clone()),
+                packages: list_all.then(|| inv.packages.clone()),
                 findings,
                 purl_distro,
             });
         }
     }
-    if want_lib && !inv.applications.is_empty() {
-        let matched = tollgate_match::match_apps(&inv, db.as_ref().context("no advisory DB")?)
+    if prep.want_lib && !inv.applications.is_empty() {
+        let db = prep.db.as_ref().context("no advisory DB")?;
+        let matched = tollgate_match::match_apps(inv, db)
             .map_err(|e| anyhow::anyhow!("reading the advisory DB: {e}"))?;
         for (i, app) in inv.applications.iter().enumerate() {
             let findings = matched
@@ -282,16 +421,16 @@ fn run(
             });
             vex_suppressed.extend(applied.vex_suppressed);
             let mut findings = applied.kept;
-            tollgate_match::sort_by(&mut findings, sort);
+            tollgate_match::sort_by(&mut findings, prep.sort);
             // Trivy lists a language target only when it has something to show.
-            if findings.is_empty() && !a.list_all_pkgs {
+            if findings.is_empty() && !list_all {
                 continue;
             }
             report.results.push(TargetResult {
                 target: app.target(),
                 class: "lang-pkgs".to_string(),
                 kind: app.kind.clone(),
-                packages: a.list_all_pkgs.then(|| app.packages.clone()),
+                packages: list_all.then(|| app.packages.clone()),
                 findings,
                 purl_distro: String::new(),
             });
@@ -307,12 +446,9 @@ fn run(
             log.info(format!("  {id} in {purl} ({file})"));
         }
     }
-    if let Some(s) = &secrets {
-        report.secrets = secret_results(s, source.image(), secret_files, &filter, &severities);
-        ignore_secrets(&mut report.secrets, &ignore, &today_s);
-    }
 
-    write_report(&report, a)?;
+    report.finished_at = now_rfc3339();
+    write_report(&report, a, &prep.writer)?;
     let found = report.results.iter().any(|r| !r.findings.is_empty())
         || report.secrets.iter().any(|r| !r.findings.is_empty());
     if found && a.exit_code != 0 {
@@ -327,9 +463,9 @@ fn run(
 
 /// What VEX statements about the image may name it by: repository names without tag or
 /// digest (`debian`, `library/debian`, `docker.io/library/debian`) and its digests.
-fn image_ids(img: &tollgate_image::Image) -> Vec<String> {
+fn image_ids(m: &Metadata) -> Vec<String> {
     let mut ids = Vec::new();
-    for r in img.repo_tags.iter().chain(&img.repo_digests) {
+    for r in m.repo_tags.iter().chain(&m.repo_digests) {
         let repo = r.split('@').next().unwrap_or(r);
         // A `:` after the last `/` starts the tag (a `:` before it is a registry port).
         let repo = match repo.rsplit_once(':') {
@@ -341,8 +477,8 @@ fn image_ids(img: &tollgate_image::Image) -> Vec<String> {
             ids.push(d.to_string());
         }
     }
-    if !img.id.is_empty() {
-        ids.push(img.id.clone());
+    if !m.image_id.is_empty() {
+        ids.push(m.image_id.clone());
     }
     ids.sort();
     ids.dedup();
@@ -671,11 +807,32 @@ fn check_db_age(db: &Db, log: &Log) {
     }
 }
 
-fn write_report(report: &Report, a: &ScanArgs) -> Result<()> {
+fn write_report(report: &Report, a: &ScanArgs, writer: &Writer) -> Result<()> {
+    use std::io::IsTerminal;
+    use tollgate_report as r;
     let mut buf = Vec::new();
-    match a.format {
-        Format::Table => tollgate_report::table::write(report, &mut buf)?,
-        Format::Json => tollgate_report::json::write(report, &mut buf)?,
+    let f = match writer {
+        Writer::Template(t) => {
+            t.write(report, &mut buf)
+                .context("rendering the template")?;
+            None
+        }
+        Writer::Builtin(f) => Some(*f),
+    };
+    match f {
+        None | Some(Format::Template) => {}
+        Some(Format::Table) => {
+            // Colour only for a person at a terminal; a pipe or file gets the plain table.
+            let colour = a.output.is_none() && std::io::stdout().is_terminal();
+            r::table::write_styled(report, &mut buf, colour)?
+        }
+        Some(Format::Json) => r::json::write(report, &mut buf)?,
+        Some(Format::Sarif) => r::sarif::write(report, &mut buf)?,
+        Some(Format::Cyclonedx) => r::cyclonedx::write(report, &mut buf)?,
+        Some(Format::SpdxJson) => r::spdx::write_json(report, &mut buf)?,
+        Some(Format::Spdx) => r::spdx::write_tag_value(report, &mut buf)?,
+        Some(Format::Github) => r::github::write(report, &mut buf)?,
+        Some(Format::CosignVuln) => r::cosign::write(report, &mut buf)?,
     }
     match &a.output {
         Some(p) => std::fs::write(p, &buf)

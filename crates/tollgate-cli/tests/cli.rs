@@ -373,10 +373,8 @@ fn bad_inputs_fail_clearly() {
     write(
         &adv,
         "good/DEBIAN-CVE-2024-28757.json",
-        &std::fs::read_to_string(
-            root().join("testdata/advisories/osv/debian/DEBIAN-CVE-2024-28757.json"),
-        )
-        .unwrap(),
+        std::fs::read(root().join("testdata/advisories/osv/debian/DEBIAN-CVE-2024-28757.json"))
+            .unwrap(),
     );
     write(&adv, "bad/broken.json", "{\"id\": \"X\", \"affected\": [");
     let o = tollgate(&[

@@ -1,23 +1,14 @@
 //! `--scanners secret` end to end: fs scans of Trivy's secret samples (testdata/secrets) and an
 //! image built here, checked against what Trivy 0.76.0 reported for the same inputs.
 
+mod common;
+
+use common::{root, tollgate};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn tollgate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tollgate"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("TOLLGATE_CACHE_DIR")
-        .output()
-        .expect("run tollgate")
-}
 
 fn json(o: &Output) -> Value {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -339,10 +339,20 @@ fn vuln<'a>(r: &'a TargetResult, f: &'a Finding) -> JVuln<'a> {
     }
 }
 
+/// The report as Trivy's JSON value (for templates and attestations that embed it).
+pub fn to_value(report: &Report) -> serde_json::Value {
+    serde_json::to_value(build(report)).unwrap_or(serde_json::Value::Null)
+}
+
 /// Writes the report as Trivy-compatible JSON.
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &build(report))?;
+    w.write_all(b"\n")
+}
+
+fn build(report: &Report) -> JReport<'_> {
     let m = &report.metadata;
-    let j = JReport {
+    JReport {
         schema_version: 2,
         created_at: &report.created_at,
         artifact_name: &report.artifact_name,
@@ -384,7 +394,5 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             }))
             .collect(),
         remediation: crate::remediation::plan(report),
-    };
-    serde_json::to_writer_pretty(&mut *w, &j)?;
-    w.write_all(b"\n")
+    }
 }

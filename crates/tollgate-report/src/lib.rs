@@ -1,13 +1,22 @@
-//! Report writers over one [`Report`] value: a table for people and Trivy-compatible JSON
-//! (SchemaVersion 2) for the tools that already read Trivy's output.
+//! Report writers over one [`Report`] value: a table for people, Trivy-compatible JSON
+//! (SchemaVersion 2) for the tools that already read Trivy's output, SARIF for code scanning,
+//! SBOMs (CycloneDX, SPDX, GitHub dependency snapshots) and user templates.
 
 use serde::Serialize;
 use tollgate_analyze::{InstalledPackage, OsInfo};
 use tollgate_match::Finding;
 
+pub mod cosign;
+pub mod cyclonedx;
+pub mod github;
 pub mod json;
 pub mod remediation;
+pub mod sarif;
+pub mod sbom;
+pub mod sbom_read;
+pub mod spdx;
 pub mod table;
+pub mod template;
 
 /// Everything a report shows about one scan.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +33,10 @@ pub struct Report {
     pub results: Vec<TargetResult>,
     /// Files with exposed secrets, written after the package targets (Trivy's order).
     pub secrets: Vec<SecretResult>,
+    /// RFC 3339 time the scan finished (before the report was written).
+    pub finished_at: String,
+    /// When the advisory DB was built (RFC 3339), which identifies it.
+    pub db_built_at: String,
 }
 
 /// A file with exposed secrets (Trivy's `Class: "secret"` result).
@@ -191,15 +204,16 @@ pub fn purl(family: &str, distro: &str, p: &tollgate_analyze::Package) -> String
         "photon" => ("rpm", "photon"),
         other => ("generic", other),
     };
+    // Qualifiers in key order, as the PURL spec and Trivy write them.
     let mut q = Vec::new();
     if !p.arch.is_empty() {
         q.push(format!("arch={}", pct(&p.arch)));
     }
-    if p.epoch != 0 {
-        q.push(format!("epoch={}", p.epoch));
-    }
     if !distro.is_empty() {
         q.push(format!("distro={}", pct(distro)));
+    }
+    if p.epoch != 0 {
+        q.push(format!("epoch={}", p.epoch));
     }
     let ver = tollgate_analyze::format_version(0, &p.version, &p.release);
     let mut s = format!("pkg:{ty}/{ns}/{}@{}", pct(&p.name), pct(&ver));
@@ -241,6 +255,41 @@ pub fn uid(p: &tollgate_analyze::Package, file_path: &str, diff_id: &str) -> Str
     hex::encode(&h.finalize()[..8])
 }
 
+/// A UUID-shaped name derived from `parts`, so the same scan input gives the same references
+/// (version 5 layout; the hash is SHA-256, not SHA-1).
+pub fn uuid(parts: &[&str]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let mut b: [u8; 16] = h.finalize()[..16].try_into().expect("16 of 32 bytes");
+    b[6] = (b[6] & 0x0f) | 0x50;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let x = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &x[..8],
+        &x[8..12],
+        &x[12..16],
+        &x[16..20],
+        &x[20..]
+    )
+}
+
+/// SPDX license ids (license list 3.28.0, with exceptions), one a line: the `enum` of
+/// CycloneDX's `spdx.schema.json` (CycloneDX/specification `b29bae66`, Apache-2.0).
+const SPDX_LICENSE_IDS: &str = include_str!("spdx-license-ids.txt");
+
+/// The SPDX id a license string names, in its canonical case (`mit` -> `MIT`), if it is one.
+pub fn spdx_license_id(s: &str) -> Option<&'static str> {
+    let s = s.trim();
+    SPDX_LICENSE_IDS
+        .lines()
+        .find(|id| id.eq_ignore_ascii_case(s))
+}
+
 /// The URL a person should open first for a vulnerability.
 pub fn primary_url(id: &str, references: &[String]) -> String {
     if id.starts_with("CVE-") {
@@ -266,6 +315,14 @@ mod tests {
             version: version.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn license_ids() {
+        assert_eq!(spdx_license_id("mit"), Some("MIT"));
+        assert_eq!(spdx_license_id(" GPL-2.0-only "), Some("GPL-2.0-only"));
+        assert_eq!(spdx_license_id("GPL2"), None);
+        assert_eq!(spdx_license_id("MIT AND BSD-3-Clause"), None);
     }
 
     #[test]
@@ -296,6 +353,11 @@ mod tests {
         assert_eq!(
             purl("debian", "debian-12.5", &deb),
             "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.5"
+        );
+        deb.epoch = 1;
+        assert_eq!(
+            purl("debian", "debian-12.5", &deb),
+            "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.5&epoch=1"
         );
     }
 }

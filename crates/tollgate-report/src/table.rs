@@ -9,8 +9,72 @@ use crate::{primary_url, Report};
 
 const TITLE_MAX: usize = 60;
 
-/// Writes the report as tables.
+/// Writes the report as plain tables.
 pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
+    write_styled(report, w, false)
+}
+
+/// ANSI colour of a severity, as Trivy colours them.
+fn colour(sev: &str) -> Option<&'static str> {
+    Some(match sev {
+        "CRITICAL" => "\x1b[31m",
+        "HIGH" => "\x1b[91m",
+        "MEDIUM" => "\x1b[33m",
+        "LOW" => "\x1b[34m",
+        "UNKNOWN" => "\x1b[36m",
+        _ => return None,
+    })
+}
+
+/// Colours the Severity column of a rendered table. The column is found by its position in
+/// the header row, so a title that says CRITICAL stays plain; escapes take no width, so the
+/// table stays aligned.
+fn colour_severity(table: &str) -> String {
+    let mut span: Option<(usize, usize)> = None;
+    let mut out = String::with_capacity(table.len() + 256);
+    for line in table.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        if span.is_none() {
+            let text: String = chars.iter().collect();
+            if let Some(pos) = text.find(" Severity ") {
+                let start = text[..pos].chars().count();
+                let end = start + " Severity ".len();
+                // Extend to the next column border.
+                let end = (end..chars.len())
+                    .find(|&i| matches!(chars[i], '│' | '┆' | '|'))
+                    .unwrap_or(end);
+                span = Some((start, end));
+            }
+        }
+        match span {
+            Some((a, b)) if b <= chars.len() => {
+                let cell: String = chars[a..b].iter().collect();
+                match colour(cell.trim()) {
+                    Some(c) => {
+                        let lead = cell.len() - cell.trim_start().len();
+                        let word = cell.trim();
+                        let rest = &cell[lead + word.len()..];
+                        out.extend(&chars[..a]);
+                        out.push_str(&cell[..lead]);
+                        out.push_str(c);
+                        out.push_str(word);
+                        out.push_str("\x1b[0m");
+                        out.push_str(rest);
+                        out.extend(&chars[b..]);
+                    }
+                    None => out.push_str(line),
+                }
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes the report as tables, with the severities coloured when `colour` is set (a
+/// terminal); without it the output is the plain one.
+pub fn write_styled(report: &Report, w: &mut dyn Write, colour: bool) -> std::io::Result<()> {
     for r in &report.results {
         writeln!(w)?;
         writeln!(w, "{}", r.target)?;
@@ -65,7 +129,11 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
                     title,
                 ]);
             }
-            writeln!(w, "{t}")?;
+            if colour {
+                write!(w, "{}", colour_severity(&t.to_string()))?;
+            } else {
+                writeln!(w, "{t}")?;
+            }
         }
         let c = r.severity_counts();
         writeln!(
@@ -173,4 +241,29 @@ fn secret_section(r: &crate::SecretResult, w: &mut dyn Write) -> std::io::Result
         writeln!(w, "{rule}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colours_only_the_severity_column_and_keeps_the_layout() {
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(vec!["Library", "Vulnerability", "Severity", "Title"]);
+        t.add_row(vec!["musl", "CVE-2019-14697", "CRITICAL", "HIGH impact"]);
+        t.add_row(vec!["", "CVE-2020-1", "LOW", "x\nsecond line"]);
+        let plain = format!("{t}\n");
+        let coloured = colour_severity(&t.to_string());
+        assert!(coloured.contains("┆ \x1b[31mCRITICAL\x1b[0m ┆"));
+        assert!(coloured.contains("┆ \x1b[34mLOW\x1b[0m      ┆"));
+        assert!(coloured.contains("┆ HIGH impact │"));
+        let stripped = coloured
+            .replace("\x1b[31m", "")
+            .replace("\x1b[34m", "")
+            .replace("\x1b[0m", "");
+        assert_eq!(stripped, plain);
+    }
 }

@@ -30,7 +30,7 @@ pub fn code(o: &Output) -> i32 {
 }
 
 /// Writes `content` to `root/rel`, creating directories.
-pub fn write(root: &Path, rel: &str, content: &str) {
+pub fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, content).unwrap();
