@@ -62,7 +62,7 @@ fn today() -> (i32, u8, u8, String) {
     )
 }
 
-fn run(
+pub(crate) fn run(
     source: &dyn tollgate_image::Source,
     name: &str,
     artifact_type: &str,
