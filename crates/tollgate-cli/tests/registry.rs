@@ -928,7 +928,8 @@ fn bad_input_gives_one_line_errors() {
     );
     assert!(error_line(&o).contains("--timeout"));
 
-    // A registry that serves a config whose bytes do not match its digest.
+    // A registry whose blobs do not match their digests: the config of tag `config`, the
+    // layer of tag `layer` (an empty tar announced under another digest).
     let bad = fake_server(|s| {
         let mut r = BufReader::new(s.try_clone().unwrap());
         let mut line = String::new();
@@ -939,16 +940,32 @@ fn bad_input_gives_one_line_errors() {
                 break;
             }
         }
-        let config = format!("sha256:{}", "1".repeat(64));
-        let body = if line.contains("/manifests/") {
+        let layer = vec![0u8; 1024];
+        let wrong = format!("sha256:{}", "1".repeat(64));
+        let config = json!({"os": "linux", "architecture": "amd64",
+            "rootfs": {"type": "layers", "diff_ids": [tollgate_registry::sha256_digest(&layer)]}})
+        .to_string();
+        let config_digest = tollgate_registry::sha256_digest(config.as_bytes());
+        let manifest = |config: &str, layer: &str| {
             json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 2},
-                   "layers": []}).to_string()
+                   "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer, "size": 1024}]})
+            .to_string()
+        };
+        let body = if line.contains("/manifests/config") {
+            manifest(&wrong, &wrong).into_bytes()
+        } else if line.contains("/manifests/layer") {
+            manifest(&config_digest, &wrong).into_bytes()
+        } else if line.contains(&config_digest) {
+            config.into_bytes()
+        } else if line.contains("/blobs/") {
+            layer
         } else {
-            "{}".to_string()
+            b"{}".to_vec()
         };
         let mut w = s;
-        let _ = write!(w, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        let _ = write!(w, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+        let _ = w.write_all(&body);
         let _ = w.flush();
         let mut rest = Vec::new();
         let _ = r.read_to_end(&mut rest);
@@ -956,7 +973,20 @@ fn bad_input_gives_one_line_errors() {
     let (o, _) = scan(
         &db,
         &c,
-        &format!("127.0.0.1:{bad}/alpine:1"),
+        &format!("127.0.0.1:{bad}/alpine:layer"),
+        false,
+        &[],
+        &[],
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("layer 1 (sha256:1111") && err.contains("digest mismatch"),
+        "{err}"
+    );
+    let (o, _) = scan(
+        &db,
+        &c,
+        &format!("127.0.0.1:{bad}/alpine:config"),
         false,
         &[],
         &[],

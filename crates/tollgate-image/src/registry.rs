@@ -1,10 +1,15 @@
 //! Images in an OCI distribution registry: the manifest (through an index, for the wanted
 //! platform) and the config are fetched when the source is opened; each layer is fetched
 //! only when it is walked, streamed straight into the tar walk, so layers whose analysis is
-//! cached by diff-id are never downloaded.
+//! cached by diff-id are never downloaded. While a layer streams, its bytes are also written
+//! to an anonymous temp file, so a second pass of the walk (for hardlink targets) reads that
+//! instead of downloading the blob again.
 
-use std::io::Read;
-use std::sync::Arc;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tollgate_registry::{Client, Reference, RegistryError};
 
@@ -38,6 +43,32 @@ pub struct RegistrySource {
     reference: Reference,
     image: Image,
     labels: Vec<String>,
+    temp_dir: Option<PathBuf>,
+}
+
+/// Copies what it reads into `copy`; sets `complete` once the inner stream ends with the copy
+/// intact.
+struct Tee<R> {
+    inner: R,
+    copy: Option<File>,
+    complete: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            if self.copy.take().is_some() {
+                self.complete.store(true, Ordering::Release);
+            }
+        } else if let Some(f) = &mut self.copy {
+            if f.write_all(&buf[..n]).is_err() {
+                // No spool (disk full?): a second pass downloads again.
+                self.copy = None;
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Opens `input` (a reference such as `127.0.0.1:5000/alpine:3.10`) in its registry. The
@@ -165,6 +196,7 @@ pub fn open_registry(
         reference,
         image,
         labels,
+        temp_dir: opts.temp_dir.clone(),
     })
 }
 
@@ -240,9 +272,33 @@ impl Source for RegistrySource {
                 count: self.image.layers.len(),
             });
         };
+        let spool: Mutex<Option<(File, Arc<AtomicBool>)>> = Mutex::new(None);
         let open = || -> Result<Box<dyn Read + Send>, ImageError> {
+            let mut spool = spool.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((f, complete)) = spool.as_ref() {
+                if complete.load(Ordering::Acquire) {
+                    if let Ok(mut again) = f.try_clone() {
+                        if again.seek(SeekFrom::Start(0)).is_ok() {
+                            return Ok(Box::new(again));
+                        }
+                    }
+                }
+            }
             let r = self.client.blob_reader(&self.reference, &lref.digest)?;
-            Ok(Box::new(r))
+            let file = match &self.temp_dir {
+                Some(d) => tempfile::tempfile_in(d),
+                None => tempfile::tempfile(),
+            };
+            let Ok((file, copy)) = file.and_then(|f| Ok((f.try_clone()?, f))) else {
+                return Ok(Box::new(r));
+            };
+            let complete = Arc::new(AtomicBool::new(false));
+            *spool = Some((file, complete.clone()));
+            Ok(Box::new(Tee {
+                inner: r,
+                copy: Some(copy),
+                complete,
+            }))
         };
         let expect = Expect {
             label,
