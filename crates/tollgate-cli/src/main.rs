@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod registry;
 mod scan;
 
 #[derive(Parser)]
@@ -45,6 +46,10 @@ enum DbCommand {
         #[arg(long, env = "TOLLGATE_CACHE_DIR")]
         cache_dir: Option<PathBuf>,
     },
+    /// Push a DB to a registry as an OCI artifact.
+    Push(registry::DbPushArgs),
+    /// Pull the DB from `--db-repository` into the cache, replacing the old one atomically.
+    Update(registry::DbUpdateArgs),
 }
 
 #[derive(Args)]
@@ -145,10 +150,12 @@ struct ImageArgs {
     /// directory, optionally with `:TAG` or `@sha256:DIGEST`.
     #[arg(long, short = 'i')]
     input: Option<String>,
-    /// Image name in a registry (not supported yet: use --input).
+    /// Image name in a registry: `alpine`, `host:5000/team/app:1.4`, `app@sha256:...`.
     image: Option<String>,
     #[command(flatten)]
     scan: ScanArgs,
+    #[command(flatten)]
+    registry: registry::RegistryArgs,
 }
 
 #[derive(Args)]
@@ -236,10 +243,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Image(a) => {
             let input = match (a.input, a.image) {
                 (Some(i), _) => i,
-                (None, Some(name)) => bail!(
-                    "pulling {name:?} from a registry is not supported yet: save it with `docker save -o image.tar {name}` and use --input image.tar"
-                ),
-                (None, None) => bail!("give an image: --input ARCHIVE_OR_OCI_DIR"),
+                (None, Some(name)) => return registry::scan_image(&name, &a.scan, &a.registry),
+                (None, None) => bail!("give an image: NAME[:TAG] or --input ARCHIVE_OR_OCI_DIR"),
             };
             scan::run_image(&input, &a.scan)
         }
@@ -263,6 +268,8 @@ fn run(cli: Cli) -> Result<u8> {
                 }
                 Ok(0)
             }
+            DbCommand::Push(a) => registry::db_push(&a),
+            DbCommand::Update(a) => registry::db_update(&a),
         },
     }
 }

@@ -75,7 +75,7 @@ fn today() -> (i32, u8, u8, String) {
 
 /// Everything a scan checks and loads before it reads its input, so bad flags, a missing DB
 /// or a template that does not compile fail before any work.
-struct Prepared {
+pub(crate) struct Prepared {
     log: Log,
     policy: Policy,
     /// The advisory DB; `None` for a secret-only scan, which needs none.
@@ -95,7 +95,7 @@ enum Writer {
     Template(Box<tollgate_report::template::Template>),
 }
 
-fn prepare(a: &ScanArgs) -> Result<Prepared> {
+pub(crate) fn prepare(a: &ScanArgs) -> Result<Prepared> {
     let log = Log { quiet: a.quiet };
     let (_, _, _, today_s) = today();
     let severities = a
@@ -210,7 +210,7 @@ fn writer(a: &ScanArgs) -> Result<Writer> {
     }
 }
 
-fn run(
+pub(crate) fn run(
     prep: &Prepared,
     source: &dyn tollgate_image::Source,
     name: &str,

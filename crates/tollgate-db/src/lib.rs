@@ -2,9 +2,10 @@
 //! that scans read without locks.
 //!
 //! `import::import(kind, path)` turns a feed into an [`ImportBatch`]; `store::build` writes the
-//! batches into `DB_DIR/tollgate.db`; `store::Db::open` reads it.
+//! batches into `DB_DIR/tollgate.db`; `store::Db::open` reads it; `distribute` pushes and pulls it as an OCI artifact.
 
 pub mod cvss;
+pub mod distribute;
 pub mod import;
 pub mod model;
 pub mod store;

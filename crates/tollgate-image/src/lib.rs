@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 mod archive;
 mod oci;
+mod registry;
 mod rootfs;
 mod store;
 mod tarstream;
@@ -19,7 +20,9 @@ mod walk;
 
 pub use archive::open_archive_with;
 pub use oci::open_oci_layout_with;
+pub use registry::{host_platform, open_registry, RegistrySource};
 pub use rootfs::open_rootfs;
+pub use tollgate_registry as registry_client;
 
 /// An image as a source describes it.
 #[derive(Debug, Clone, Default)]
@@ -255,6 +258,9 @@ pub enum ImageError {
     /// A layer (or outer archive) that decompresses past `Limits::max_layer_bytes`.
     #[error("{layer}: uncompressed data exceeds the limit of {limit} bytes (decompression bomb?)")]
     LayerTooLarge { layer: String, limit: u64 },
+    /// Talking to a registry failed (its message says what to do).
+    #[error(transparent)]
+    Registry(#[from] tollgate_registry::RegistryError),
     /// `walk_layer` asked for a layer the image does not have.
     #[error("layer index {index} out of range: the image has {count} layers")]
     NoSuchLayer { index: usize, count: usize },

@@ -23,29 +23,31 @@ const ANN_IMAGE_NAME: &str = "io.containerd.image.name";
 const MAX_DEPTH: usize = 8;
 
 #[derive(Debug, Clone, Deserialize, Default)]
-struct Descriptor {
+pub(crate) struct Descriptor {
     #[serde(rename = "mediaType", default)]
-    media_type: String,
+    pub media_type: String,
     #[serde(default)]
-    digest: String,
+    pub digest: String,
     #[serde(default)]
-    annotations: Option<HashMap<String, String>>,
+    pub size: u64,
     #[serde(default)]
-    platform: Option<Platform>,
+    pub annotations: Option<HashMap<String, String>>,
+    #[serde(default)]
+    pub platform: Option<Platform>,
 }
 
 #[derive(Debug, Clone, Deserialize, Default, PartialEq, Eq)]
-struct Platform {
+pub(crate) struct Platform {
     #[serde(default)]
-    os: String,
+    pub os: String,
     #[serde(default)]
-    architecture: String,
+    pub architecture: String,
     #[serde(default)]
-    variant: Option<String>,
+    pub variant: Option<String>,
 }
 
 impl Platform {
-    fn display(&self) -> String {
+    pub(crate) fn display(&self) -> String {
         match &self.variant {
             Some(v) if !v.is_empty() => format!("{}/{}/{v}", self.os, self.architecture),
             _ => format!("{}/{}", self.os, self.architecture),
@@ -55,15 +57,15 @@ impl Platform {
 
 /// A manifest or index document (the fields either has).
 #[derive(Debug, Deserialize, Default)]
-struct Document {
+pub(crate) struct Document {
     #[serde(rename = "mediaType", default)]
-    media_type: String,
+    pub media_type: String,
     #[serde(default)]
-    manifests: Option<Vec<Descriptor>>,
+    pub manifests: Option<Vec<Descriptor>>,
     #[serde(default)]
-    config: Option<Descriptor>,
+    pub config: Option<Descriptor>,
     #[serde(default)]
-    layers: Option<Vec<Descriptor>>,
+    pub layers: Option<Vec<Descriptor>>,
 }
 
 /// A manifest reachable from index.json, with what leads to it.
@@ -101,7 +103,7 @@ pub fn open_oci_layout_with(
     )?))
 }
 
-fn kind_of(mt: &str) -> Option<bool> {
+pub(crate) fn kind_of(mt: &str) -> Option<bool> {
     // Some(true) = index, Some(false) = manifest, None = something else.
     match mt {
         MT_OCI_INDEX | MT_DOCKER_LIST => Some(true),
@@ -110,7 +112,7 @@ fn kind_of(mt: &str) -> Option<bool> {
     }
 }
 
-fn parse_doc(data: &[u8], what: &str) -> Result<Document, ImageError> {
+pub(crate) fn parse_doc(data: &[u8], what: &str) -> Result<Document, ImageError> {
     let doc: Option<Document> = serde_json::from_slice(data).map_err(|e| ImageError::Invalid {
         what: what.to_string(),
         reason: format!("invalid JSON: {e}"),
@@ -403,7 +405,7 @@ fn choose_platform(
 }
 
 /// Layer media types this scanner reads, with the compression they announce.
-fn layer_compression(mt: &str) -> Option<Compression> {
+pub(crate) fn layer_compression(mt: &str) -> Option<Compression> {
     Some(match mt {
         "application/vnd.oci.image.layer.v1.tar"
         | "application/vnd.oci.image.layer.nondistributable.v1.tar"
