@@ -76,6 +76,8 @@ pub struct Config {
     pub queue_size: usize,
     /// How long `POST /v1/scan` waits for a scan before answering 504.
     pub scan_timeout: Duration,
+    /// Results held in memory (the rest are read back from disk on demand).
+    pub max_reports_in_memory: usize,
 }
 
 /// A server accepting connections until [`Running::shutdown`] or until dropped with its runtime.
@@ -103,12 +105,14 @@ pub async fn start(cfg: Config) -> Result<Running> {
             cfg.db_dir.display()
         )
     })?;
-    let store = Arc::new(Store::open(&cfg.cache_dir).with_context(|| {
-        format!(
-            "--cache-dir {}: cannot create the report store",
-            cfg.cache_dir.display()
-        )
-    })?);
+    let store = Arc::new(
+        Store::open(&cfg.cache_dir, cfg.max_reports_in_memory).with_context(|| {
+            format!(
+                "--cache-dir {}: cannot create the report store",
+                cfg.cache_dir.display()
+            )
+        })?,
+    );
     let layer_cache = match tollgate_scan::LayerCache::open(&cfg.cache_dir) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -440,6 +444,9 @@ pub struct ServerArgs {
     /// Seconds `POST /v1/scan` waits for a scan before answering 504.
     #[arg(long, default_value_t = 300)]
     pub scan_timeout: u64,
+    /// Scan results held in memory; older ones are read back from the cache directory.
+    #[arg(long, default_value_t = 2000)]
+    pub max_reports_in_memory: usize,
 }
 
 /// Runs `tollgate server` until SIGINT or SIGTERM.
@@ -487,6 +494,7 @@ pub fn run(a: ServerArgs, cache_dir: PathBuf, db_dir: PathBuf) -> Result<u8> {
         scan_workers: a.scan_workers,
         queue_size: a.queue_size,
         scan_timeout: Duration::from_secs(a.scan_timeout),
+        max_reports_in_memory: a.max_reports_in_memory,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,7 +1,7 @@
 //! Scan results kept by image digest: in memory, and as Trivy JSON files under the cache
 //! directory so a restart keeps every verdict.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -96,21 +96,52 @@ pub struct Entry {
     pub verdict: OnceLock<Arc<crate::policy::ScanVerdict>>,
 }
 
-/// Results by digest.
+/// Results by digest: on disk, and the most recently stored or read ones in memory.
 #[derive(Debug)]
 pub struct Store {
     dir: PathBuf,
-    mem: RwLock<HashMap<String, Arc<Entry>>>,
+    mem: RwLock<Mem>,
+    max_in_memory: usize,
+}
+
+/// Memory is bounded by count: past it the oldest entries leave memory and are read back from
+/// disk when asked for again.
+#[derive(Debug, Default)]
+struct Mem {
+    map: HashMap<String, Arc<Entry>>,
+    order: VecDeque<String>,
+}
+
+impl Mem {
+    fn insert(&mut self, entry: Arc<Entry>, max: usize) {
+        if self
+            .map
+            .insert(entry.digest.clone(), entry.clone())
+            .is_none()
+        {
+            self.order.push_back(entry.digest.clone());
+        }
+        while self.map.len() > max.max(1) {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.map.remove(&old);
+                }
+                None => break,
+            }
+        }
+    }
 }
 
 impl Store {
-    /// Opens (creating) the store under `cache_dir/server/reports`.
-    pub fn open(cache_dir: &Path) -> std::io::Result<Store> {
+    /// Opens (creating) the store under `cache_dir/server/reports`, keeping at most
+    /// `max_in_memory` results in memory.
+    pub fn open(cache_dir: &Path, max_in_memory: usize) -> std::io::Result<Store> {
         let dir = cache_dir.join("server").join("reports");
         std::fs::create_dir_all(&dir)?;
         Ok(Store {
             dir,
-            mem: RwLock::new(HashMap::new()),
+            mem: RwLock::new(Mem::default()),
+            max_in_memory,
         })
     }
 
@@ -121,7 +152,7 @@ impl Store {
 
     /// The stored result for `digest`, from memory or disk.
     pub fn get(&self, digest: &str) -> Option<Arc<Entry>> {
-        if let Some(e) = self.mem.read().ok()?.get(digest) {
+        if let Some(e) = self.mem.read().ok()?.map.get(digest) {
             return Some(e.clone());
         }
         let bytes = std::fs::read(self.path(digest)?).ok()?;
@@ -136,7 +167,7 @@ impl Store {
         self.mem
             .write()
             .ok()?
-            .insert(digest.to_string(), entry.clone());
+            .insert(entry.clone(), self.max_in_memory);
         Some(entry)
     }
 
@@ -165,14 +196,14 @@ impl Store {
             }
         }
         if let Ok(mut m) = self.mem.write() {
-            m.insert(digest.to_string(), entry.clone());
+            m.insert(entry.clone(), self.max_in_memory);
         }
         Ok(entry)
     }
 
     /// How many results are in memory.
     pub fn len_in_memory(&self) -> usize {
-        self.mem.read().map(|m| m.len()).unwrap_or(0)
+        self.mem.read().map(|m| m.map.len()).unwrap_or(0)
     }
 }
 
@@ -199,4 +230,35 @@ pub fn filter_report(json: &[u8], severities: &[Severity], ignore_unfixed: bool)
         }
     }
     serde_json::to_vec_pretty(&v).unwrap_or_else(|_| json.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_bounded_and_evicted_results_come_back_from_disk() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store::open(tmp.path(), 2).unwrap();
+        let report = |id: &str| {
+            serde_json::to_vec(&serde_json::json!({"Results": [{"Vulnerabilities": [
+                {"VulnerabilityID": id, "Severity": "HIGH", "FixedVersion": "2"}]}]}))
+            .unwrap()
+        };
+        let digests: Vec<String> = (1..=3)
+            .map(|i| format!("sha256:{}", format!("{i}").repeat(64)))
+            .collect();
+        for (i, d) in digests.iter().enumerate() {
+            store.put(d, report(&format!("CVE-0-{i}"))).unwrap();
+        }
+        assert_eq!(store.len_in_memory(), 2);
+        let first = store.get(&digests[0]).expect("read back from disk");
+        assert_eq!(first.summary.vulns[0].id, "CVE-0-0");
+        assert_eq!(
+            first.summary.counts()[Severity::High.as_number() as usize],
+            1
+        );
+        assert_eq!(store.len_in_memory(), 2);
+        assert!(store.get("sha256:../../etc/passwd").is_none());
+    }
 }

@@ -168,6 +168,7 @@ fn start(policy: &str, o: Opts) -> Server {
             scan_workers: o.workers,
             queue_size: o.queue,
             scan_timeout: Duration::from_secs(120),
+            max_reports_in_memory: 100,
         }))
         .unwrap();
     let addr = running.addr;
