@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -114,10 +114,17 @@ fn short(digest: &str) -> &str {
     digest.get(..19).unwrap_or(digest)
 }
 
-/// Answers one `POST /v1/admit` body. Every outcome is logged with its reason.
-pub async fn admit(state: &Arc<State>, body: &[u8]) -> Answer {
+/// Answers one `POST /v1/admit` body. `api_timeout` is the `?timeout=` the API server puts
+/// on webhook calls (its `timeoutSeconds`): waiting for a scan stops well before it, whatever
+/// the policy's deadline says, so the answer is the policy's and not the API server's
+/// failurePolicy. Every outcome is logged with its reason.
+pub async fn admit(state: &Arc<State>, body: &[u8], api_timeout: Option<Duration>) -> Answer {
     let started = Instant::now();
-    let answer = decide(state, body, started).await;
+    let wait = match api_timeout {
+        Some(t) => state.policy.deadline.min(t * 4 / 5),
+        None => state.policy.deadline,
+    };
+    let answer = decide(state, body, started, wait).await;
     state.metrics.admit_took(started.elapsed());
     answer
 }
@@ -128,7 +135,7 @@ fn invalid(state: &State, msg: String) -> Answer {
     (400, json!({ "error": msg }))
 }
 
-async fn decide(state: &Arc<State>, body: &[u8], started: Instant) -> Answer {
+async fn decide(state: &Arc<State>, body: &[u8], started: Instant, wait: Duration) -> Answer {
     let review: Review = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => return invalid(state, format!("the body is not an AdmissionReview: {e}")),
@@ -307,7 +314,7 @@ async fn decide(state: &Arc<State>, body: &[u8], started: Instant) -> Answer {
         }
     }
     // Scans of several images run side by side; the deadline bounds the whole request.
-    let deadline = started + policy.deadline;
+    let deadline = started + wait;
     for (image, digest, pending) in waiting {
         let outcome = match pending {
             Some(p) => scanner::wait(p, deadline.saturating_duration_since(Instant::now())).await,

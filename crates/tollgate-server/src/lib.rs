@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, State as AxState};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, RawQuery, State as AxState};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -400,8 +400,18 @@ async fn report_handler(
     }
 }
 
-async fn admit_handler(AxState(s): AxState<Arc<State>>, body: Bytes) -> Response {
-    let (code, v) = admission::admit(&s, &body).await;
+async fn admit_handler(
+    AxState(s): AxState<Arc<State>>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    // The API server calls `PATH?timeout=5s`; anything unreadable there is ignored.
+    let api_timeout = query.as_deref().and_then(|q| {
+        q.split('&')
+            .find_map(|kv| kv.strip_prefix("timeout="))
+            .and_then(policy::parse_duration)
+    });
+    let (code, v) = admission::admit(&s, &body, api_timeout).await;
     json_response(code, v)
 }
 

@@ -505,6 +505,20 @@ fn unscanned_image_past_the_deadline_is_warned_then_judged_instantly_on_retry() 
         1.0
     );
 
+    // The API server's own `?timeout=` caps the policy's 60 s deadline: the answer comes
+    // before the API server would give up, and it is the policy's (unscanned: deny).
+    let patient = start(STRICT, Opts::default());
+    let rev = review("prod", workload("Pod", &[&patient.alpine_pinned()]));
+    let t = Instant::now();
+    let (code, v) = patient.post_json("/v1/admit?timeout=1ms", &rev);
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(code, 200);
+    assert_eq!(v["response"]["allowed"], false, "{v}");
+    assert!(v["response"]["status"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("has not been scanned yet"));
+
     // Under `unscanned: deny` the same situation is a denial naming the image.
     let strict = start("deadline: 0s\nunscanned: {mode: deny}\n", Opts::default());
     let r = strict.admit(&review("prod", workload("Pod", &[&strict.hello_pinned()])));
