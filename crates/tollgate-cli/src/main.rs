@@ -31,6 +31,10 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Run the scan server and Kubernetes admission webhook.
+    Server(tollgate_server::ServerArgs),
+    /// Write a self-signed CA and serving certificate for the webhook; print the caBundle.
+    Cert(tollgate_server::CertArgs),
 }
 
 #[derive(Subcommand)]
@@ -251,6 +255,12 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Sbom(a) => scan::run_sbom(&a.path, &a.scan),
         Command::Rootfs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Rootfs),
         Command::Fs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Filesystem),
+        Command::Server(a) => {
+            let cache = cache_dir(a.cache_dir.as_deref())?;
+            let db = db_dir(a.db.as_deref(), Some(&cache))?;
+            tollgate_server::run(a, cache, db)
+        }
+        Command::Cert(a) => tollgate_server::run_cert(&a),
         Command::Db { command } => match command {
             DbCommand::Build(a) => db_build(&a),
             DbCommand::Info { db, cache_dir } => {
