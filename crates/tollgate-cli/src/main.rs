@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod config;
 mod scan;
 
 #[derive(Parser)]
@@ -23,6 +24,8 @@ enum Command {
     Rootfs(RootfsArgs),
     /// Scan a source tree or any directory for lockfiles.
     Fs(RootfsArgs),
+    /// Check Dockerfiles and Kubernetes manifests for misconfigurations.
+    Config(config::ConfigArgs),
     /// Build or inspect the advisory DB.
     Db {
         #[command(subcommand)]
@@ -199,6 +202,7 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Rootfs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Rootfs),
         Command::Fs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Filesystem),
+        Command::Config(a) => config::run(&a),
         Command::Db { command } => match command {
             DbCommand::Build(a) => db_build(&a),
             DbCommand::Info { db, cache_dir } => {

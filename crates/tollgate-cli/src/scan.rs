@@ -167,7 +167,7 @@ fn run(
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         metadata: image_metadata(source.image()),
-        results: Vec::new(),
+        ..Default::default()
     };
     report.metadata.os = inv.os.clone();
     for (meta, size) in report.metadata.layers.iter_mut().zip(&inv.layer_sizes) {

@@ -6,6 +6,7 @@ use tollgate_analyze::{InstalledPackage, OsInfo};
 use tollgate_match::Finding;
 
 pub mod json;
+pub mod misconfig;
 pub mod remediation;
 pub mod table;
 
@@ -22,6 +23,8 @@ pub struct Report {
     pub metadata: Metadata,
     /// One entry per target (the OS packages for now).
     pub results: Vec<TargetResult>,
+    /// Misconfiguration results, one per checked file.
+    pub misconfigs: Vec<tollgate_config::FileResult>,
 }
 
 /// Image metadata (Trivy's `Metadata`).

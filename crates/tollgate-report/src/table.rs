@@ -79,6 +79,9 @@ pub fn write(report: &Report, w: &mut dyn Write) -> std::io::Result<()> {
             c[4]
         )?;
     }
+    for r in &report.misconfigs {
+        crate::misconfig::write_table(r, w)?;
+    }
     if let Some(plan) = crate::remediation::plan(report) {
         write_remediation(&plan, w)?;
     }
