@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod config;
 mod registry;
 mod scan;
 
@@ -26,6 +27,8 @@ enum Command {
     Rootfs(RootfsArgs),
     /// Scan a source tree or any directory for lockfiles.
     Fs(RootfsArgs),
+    /// Check Dockerfiles and Kubernetes manifests for misconfigurations.
+    Config(config::ConfigArgs),
     /// Build or inspect the advisory DB.
     Db {
         #[command(subcommand)]
@@ -139,9 +142,13 @@ pub(crate) struct ScanArgs {
     #[arg(long)]
     pub offline_scan: bool,
     /// What to look for, comma-separated: `vuln` (vulnerable packages), `secret` (exposed
-    /// secrets).
+    /// secrets), `misconfig` (Dockerfiles and Kubernetes manifests in `fs`/`rootfs`, the image
+    /// config's history in `image`).
     #[arg(long, value_delimiter = ',', default_values_t = vec!["vuln".to_string(), "secret".to_string()])]
     pub scanners: Vec<String>,
+    /// Directories of custom misconfiguration checks in Rego (with `--scanners misconfig`).
+    #[arg(long = "config-policy", value_delimiter = ',')]
+    pub config_policy: Vec<PathBuf>,
     /// Secret scanning config (Trivy's `trivy-secret.yaml` format; default: `trivy-secret.yaml`
     /// in the current directory when present).
     #[arg(long)]
@@ -255,6 +262,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Sbom(a) => scan::run_sbom(&a.path, &a.scan),
         Command::Rootfs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Rootfs),
         Command::Fs(a) => scan::run_dir(&a.path, &a.scan, tollgate_analyze::ScanMode::Filesystem),
+        Command::Config(a) => config::run(&a),
         Command::Server(a) => {
             let cache = cache_dir(a.cache_dir.as_deref())?;
             let db = db_dir(a.db.as_deref(), Some(&cache))?;

@@ -82,6 +82,8 @@ pub(crate) struct Prepared {
     db: Option<Db>,
     /// The secret rules, when `--scanners` includes `secret`.
     secrets: Option<tollgate_secret::Scanner>,
+    /// The misconfiguration checks, when `--scanners` includes `misconfig`.
+    misconfig: Option<std::cell::RefCell<tollgate_config::Scanner>>,
     writer: Writer,
     want_os: bool,
     want_lib: bool,
@@ -90,7 +92,7 @@ pub(crate) struct Prepared {
 }
 
 /// How the report gets written.
-enum Writer {
+pub(crate) enum Writer {
     Builtin(Format),
     Template(Box<tollgate_report::template::Template>),
 }
@@ -136,7 +138,16 @@ pub(crate) fn prepare(a: &ScanArgs) -> Result<Prepared> {
             a.exit_code
         ));
     }
-    let (vuln, secret) = scanners(&a.scanners)?;
+    let (vuln, secret, misconfig) = scanners(&a.scanners)?;
+    // Checks are compiled before any input is read: a custom check that does not compile
+    // stops the scan here.
+    let misconfig = if misconfig {
+        Some(std::cell::RefCell::new(
+            tollgate_config::Scanner::new(&a.config_policy).map_err(anyhow::Error::msg)?,
+        ))
+    } else {
+        None
+    };
     let secrets = if secret {
         let s = tollgate_secret::Scanner::load(a.secret_config.as_deref())
             .map_err(anyhow::Error::msg)?;
@@ -174,6 +185,7 @@ pub(crate) fn prepare(a: &ScanArgs) -> Result<Prepared> {
         },
         db,
         secrets,
+        misconfig,
         writer,
         want_os: vuln && a.pkg_types.iter().any(|t| t == "os"),
         want_lib: vuln && a.pkg_types.iter().any(|t| t == "library"),
@@ -294,6 +306,30 @@ pub(crate) fn run(
             &prep.policy.severities,
         );
         ignore_secrets(&mut report.secrets, &prep.policy.ignore, &prep.policy.today);
+    }
+    if let Some(cfg) = &prep.misconfig {
+        let mut cfg = cfg.borrow_mut();
+        if mode == ScanMode::Image {
+            // An image's own configuration: its history read as a Dockerfile.
+            let r = cfg
+                .scan_image_config(&source.image().config)
+                .map_err(anyhow::Error::msg)?;
+            report.misconfigs.push(r);
+        } else {
+            // `fs`/`rootfs`: the Dockerfiles and manifests of the tree (`name` is its path).
+            let (r, errors) = cfg.scan_dir(Path::new(name)).map_err(anyhow::Error::msg)?;
+            for e in errors {
+                eprintln!("tollgate: error: {e} (the report below does not cover it)");
+            }
+            report.misconfigs = r;
+        }
+        let sev = &prep.policy.severities;
+        if !sev.is_empty() {
+            for r in &mut report.misconfigs {
+                r.failures
+                    .retain(|m| sev.iter().any(|s| s.as_str() == m.check.severity));
+            }
+        }
     }
     finish(prep, a, &inv, report)
 }
@@ -448,9 +484,10 @@ fn finish(prep: &Prepared, a: &ScanArgs, inv: &Inventory, mut report: Report) ->
     }
 
     report.finished_at = now_rfc3339();
-    write_report(&report, a, &prep.writer)?;
+    write_report(&report, a.output.as_deref(), &prep.writer)?;
     let found = report.results.iter().any(|r| !r.findings.is_empty())
-        || report.secrets.iter().any(|r| !r.findings.is_empty());
+        || report.secrets.iter().any(|r| !r.findings.is_empty())
+        || report.misconfigs.iter().any(|r| !r.failures.is_empty());
     if found && a.exit_code != 0 {
         return Ok(a.exit_code);
     }
@@ -486,22 +523,23 @@ fn image_ids(m: &Metadata) -> Vec<String> {
 }
 
 /// `--scanners`: (vuln, secret).
-fn scanners(list: &[String]) -> Result<(bool, bool)> {
-    let (mut vuln, mut secret) = (false, false);
+fn scanners(list: &[String]) -> Result<(bool, bool, bool)> {
+    let (mut vuln, mut secret, mut misconfig) = (false, false, false);
     for s in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         match s {
             "vuln" => vuln = true,
             "secret" => secret = true,
-            "misconfig" | "license" => {
-                anyhow::bail!("--scanners {s}: not supported yet; use vuln, secret or both")
+            "misconfig" | "config" => misconfig = true,
+            "license" => {
+                anyhow::bail!("--scanners license: not supported yet; use vuln, secret, misconfig")
             }
-            _ => anyhow::bail!("--scanners {s:?}: unknown scanner; use vuln, secret or both"),
+            _ => anyhow::bail!("--scanners {s:?}: unknown scanner; use vuln, secret, misconfig"),
         }
     }
-    if !vuln && !secret {
-        anyhow::bail!("--scanners is empty: use vuln, secret or both");
+    if !vuln && !secret && !misconfig {
+        anyhow::bail!("--scanners is empty: use vuln, secret, misconfig");
     }
-    Ok((vuln, secret))
+    Ok((vuln, secret, misconfig))
 }
 
 /// The report's secret targets: files (absolute paths in images, as Trivy shows them), then
@@ -807,7 +845,8 @@ fn check_db_age(db: &Db, log: &Log) {
     }
 }
 
-fn write_report(report: &Report, a: &ScanArgs, writer: &Writer) -> Result<()> {
+/// Writes the report in the chosen format to `output` (standard output when `None`).
+pub(crate) fn write_report(report: &Report, output: Option<&Path>, writer: &Writer) -> Result<()> {
     use std::io::IsTerminal;
     use tollgate_report as r;
     let mut buf = Vec::new();
@@ -823,7 +862,7 @@ fn write_report(report: &Report, a: &ScanArgs, writer: &Writer) -> Result<()> {
         None | Some(Format::Template) => {}
         Some(Format::Table) => {
             // Colour only for a person at a terminal; a pipe or file gets the plain table.
-            let colour = a.output.is_none() && std::io::stdout().is_terminal();
+            let colour = output.is_none() && std::io::stdout().is_terminal();
             r::table::write_styled(report, &mut buf, colour)?
         }
         Some(Format::Json) => r::json::write(report, &mut buf)?,
@@ -834,7 +873,7 @@ fn write_report(report: &Report, a: &ScanArgs, writer: &Writer) -> Result<()> {
         Some(Format::Github) => r::github::write(report, &mut buf)?,
         Some(Format::CosignVuln) => r::cosign::write(report, &mut buf)?,
     }
-    match &a.output {
+    match output {
         Some(p) => std::fs::write(p, &buf)
             .with_context(|| format!("cannot write report to {}", p.display()))?,
         None => std::io::stdout().write_all(&buf)?,

@@ -173,10 +173,11 @@ fn bad_secret_configs_fail_before_scanning() {
     let o = tollgate(&[
         "fs",
         "--scanners",
-        "vuln,misconfig",
+        "vuln,license",
         dir.path().to_str().unwrap(),
     ]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--scanners misconfig: not supported"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--scanners license: not supported"));
 }
 
 /// A two-layer docker-archive: layer 1 holds a token in `app/.env` and `root/gone.txt`, layer 2

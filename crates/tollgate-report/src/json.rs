@@ -19,10 +19,18 @@ struct JReport<'a> {
     artifact_type: &'a str,
     metadata: JMetadata<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    results: Vec<JResult<'a>>,
+    results: Vec<JAnyResult<'a>>,
     // Beyond Trivy's shape: what to upgrade, and base image versus own layers.
     #[serde(skip_serializing_if = "Option::is_none")]
     remediation: Option<crate::remediation::Remediation>,
+}
+
+/// Package results and config results share `Results[]`.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum JAnyResult<'a> {
+    Packages(JResult<'a>),
+    Config(crate::misconfig::JConfigResult<'a>),
 }
 
 #[derive(Serialize)]
@@ -373,25 +381,35 @@ fn build(report: &Report) -> JReport<'_> {
         results: report
             .results
             .iter()
-            .map(|r| JResult {
-                target: &r.target,
-                class: &r.class,
-                kind: &r.kind,
-                packages: r
-                    .packages
-                    .as_ref()
-                    .map(|ps| ps.iter().map(|ip| package(r, ip)).collect()),
-                vulnerabilities: r.findings.iter().map(|f| vuln(r, f)).collect(),
-                secrets: Vec::new(),
+            .map(|r| {
+                JAnyResult::Packages(JResult {
+                    target: &r.target,
+                    class: &r.class,
+                    kind: &r.kind,
+                    packages: r
+                        .packages
+                        .as_ref()
+                        .map(|ps| ps.iter().map(|ip| package(r, ip)).collect()),
+                    vulnerabilities: r.findings.iter().map(|f| vuln(r, f)).collect(),
+                    secrets: Vec::new(),
+                })
             })
-            .chain(report.secrets.iter().map(|r| JResult {
-                target: &r.target,
-                class: "secret",
-                kind: "",
-                packages: None,
-                vulnerabilities: Vec::new(),
-                secrets: r.findings.iter().map(|f| secret(r, f)).collect(),
+            .chain(report.secrets.iter().map(|r| {
+                JAnyResult::Packages(JResult {
+                    target: &r.target,
+                    class: "secret",
+                    kind: "",
+                    packages: None,
+                    vulnerabilities: Vec::new(),
+                    secrets: r.findings.iter().map(|f| secret(r, f)).collect(),
+                })
             }))
+            .chain(
+                report
+                    .misconfigs
+                    .iter()
+                    .map(|r| JAnyResult::Config(crate::misconfig::json_result(r))),
+            )
             .collect(),
         remediation: crate::remediation::plan(report),
     }

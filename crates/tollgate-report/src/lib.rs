@@ -10,6 +10,7 @@ pub mod cosign;
 pub mod cyclonedx;
 pub mod github;
 pub mod json;
+pub mod misconfig;
 pub mod remediation;
 pub mod sarif;
 pub mod sbom;
@@ -37,6 +38,8 @@ pub struct Report {
     pub finished_at: String,
     /// When the advisory DB was built (RFC 3339), which identifies it.
     pub db_built_at: String,
+    /// Misconfiguration results, one per checked file.
+    pub misconfigs: Vec<tollgate_config::FileResult>,
 }
 
 /// A file with exposed secrets (Trivy's `Class: "secret"` result).

@@ -150,6 +150,9 @@ pub fn write_styled(report: &Report, w: &mut dyn Write, colour: bool) -> std::io
     for r in &report.secrets {
         secret_section(r, w)?;
     }
+    for r in &report.misconfigs {
+        crate::misconfig::write_table(r, w)?;
+    }
     if let Some(plan) = crate::remediation::plan(report) {
         write_remediation(&plan, w)?;
     }
