@@ -5,28 +5,21 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{code, root, stderr, tollgate, write};
+use common::{build_db_from, code, root, stderr, tollgate, write};
 use serde_json::Value;
 
 const IMAGE: &str = "testdata/images/alpine/alpine-3.7.3.tar.gz";
 
 /// Builds a DB from the shipped Alpine secdb, Debian OSV records and NVD sample.
 fn build_db(dir: &Path) -> String {
-    let db = dir.join("db");
-    let o = tollgate(&[
-        "db",
-        "build",
-        "--output",
-        db.to_str().unwrap(),
-        "--source",
-        "alpine-secdb=testdata/advisories/alpine-secdb",
-        "--source",
-        "osv=testdata/advisories/osv/debian",
-        "--source",
-        "nvd=testdata/advisories/nvd",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    db.to_str().unwrap().to_string()
+    build_db_from(
+        dir,
+        &[
+            "alpine-secdb=testdata/advisories/alpine-secdb",
+            "osv=testdata/advisories/osv/debian",
+            "nvd=testdata/advisories/nvd",
+        ],
+    )
 }
 
 fn scan_json(db: &str, cache: &Path, input: &str, extra: &[&str]) -> (Output, Value) {

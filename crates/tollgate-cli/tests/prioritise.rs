@@ -3,25 +3,19 @@
 
 mod common;
 
-use common::{code, stderr, tollgate, write};
+use common::{build_db_from, code, stderr, tollgate, write};
 use serde_json::Value;
 
 /// A source tree with findings in three ecosystems, and a DB of the real OSV records for them.
 fn tree_and_db(dir: &std::path::Path) -> (String, String) {
-    let db = dir.join("db");
-    let o = tollgate(&[
-        "db",
-        "build",
-        "--output",
-        db.to_str().unwrap(),
-        "--source",
-        "osv=testdata/advisories/osv/pypa",
-        "--source",
-        "osv=testdata/advisories/osv/go",
-        "--source",
-        "osv=testdata/advisories/osv/rustsec",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let db = build_db_from(
+        dir,
+        &[
+            "osv=testdata/advisories/osv/pypa",
+            "osv=testdata/advisories/osv/go",
+            "osv=testdata/advisories/osv/rustsec",
+        ],
+    );
     let tree = dir.join("tree");
     write(&tree, "app/requirements.txt", "jw.util==1.4\n");
     write(
@@ -34,10 +28,7 @@ fn tree_and_db(dir: &std::path::Path) -> (String, String) {
         "app/go.mod",
         "module example.com/app\n\ngo 1.19\n\nrequire golang.org/x/net v0.0.0-20220805013720-a33c5aa5df48\n",
     );
-    (
-        db.to_str().unwrap().to_string(),
-        tree.to_str().unwrap().to_string(),
-    )
+    (db, tree.to_str().unwrap().to_string())
 }
 
 fn findings(db: &str, tree: &str, extra: &[&str]) -> (i32, String, Vec<(String, String)>) {
@@ -140,21 +131,15 @@ fn ignore_status_sort_and_gates() {
 #[test]
 fn exit_on_eol_and_kev_in_reports() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
-    let o = tollgate(&[
-        "db",
-        "build",
-        "--output",
-        db.to_str().unwrap(),
-        "--source",
-        "alpine-secdb=testdata/advisories/alpine-secdb",
-        "--source",
-        "cisa-kev=testdata/advisories/kev",
-        "--source",
-        "epss=testdata/advisories/epss",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let db = db.to_str().unwrap();
+    let db = build_db_from(
+        dir.path(),
+        &[
+            "alpine-secdb=testdata/advisories/alpine-secdb",
+            "cisa-kev=testdata/advisories/kev",
+            "epss=testdata/advisories/epss",
+        ],
+    );
+    let db = db.as_str();
     let scan = |extra: &[&str]| {
         let mut args = vec![
             "image",

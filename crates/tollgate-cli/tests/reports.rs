@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{code, root, stderr, tollgate, write};
+use common::{build_db_from, code, root, stderr, tollgate, write};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,25 +16,16 @@ const IMAGE: &str = "testdata/images/alpine/alpine-3.7.3.tar.gz";
 
 /// A DB from the shipped Alpine secdb, NVD sample and the PyPA, Go and RustSec OSV records.
 fn build_db(dir: &Path) -> String {
-    let db = dir.join("db");
-    let o = tollgate(&[
-        "db",
-        "build",
-        "--output",
-        db.to_str().unwrap(),
-        "--source",
-        "alpine-secdb=testdata/advisories/alpine-secdb",
-        "--source",
-        "nvd=testdata/advisories/nvd",
-        "--source",
-        "osv=testdata/advisories/osv/pypa",
-        "--source",
-        "osv=testdata/advisories/osv/go",
-        "--source",
-        "osv=testdata/advisories/osv/rustsec",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    db.to_str().unwrap().to_string()
+    build_db_from(
+        dir,
+        &[
+            "alpine-secdb=testdata/advisories/alpine-secdb",
+            "nvd=testdata/advisories/nvd",
+            "osv=testdata/advisories/osv/pypa",
+            "osv=testdata/advisories/osv/go",
+            "osv=testdata/advisories/osv/rustsec",
+        ],
+    )
 }
 
 /// A tree with lockfiles of four ecosystems (vulnerable Python, Rust and Go packages) and a

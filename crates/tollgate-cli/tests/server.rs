@@ -6,20 +6,10 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
-use common::{code, root, stderr, tollgate};
+use common::{build_db_from, code, root, stderr, tollgate};
 
 fn build_db(dir: &std::path::Path) -> String {
-    let db = dir.join("db");
-    let o = tollgate(&[
-        "db",
-        "build",
-        "--output",
-        db.to_str().unwrap(),
-        "--source",
-        "nvd=testdata/advisories/nvd",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    db.to_str().unwrap().to_string()
+    build_db_from(dir, &["nvd=testdata/advisories/nvd"])
 }
 
 #[test]

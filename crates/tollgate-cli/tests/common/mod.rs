@@ -35,3 +35,16 @@ pub fn write(root: &Path, rel: &str, content: impl AsRef<[u8]>) {
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, content).unwrap();
 }
+
+/// Builds a DB in `dir/db` from `--source` arguments (`kind=testdata/...`); returns its path.
+pub fn build_db_from(dir: &Path, sources: &[&str]) -> String {
+    let db = dir.join("db");
+    let mut args = vec!["db", "build", "--output", db.to_str().unwrap()];
+    for s in sources {
+        args.push("--source");
+        args.push(s);
+    }
+    let o = tollgate(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    db.to_str().unwrap().to_string()
+}
