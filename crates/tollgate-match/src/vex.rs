@@ -180,7 +180,7 @@ impl Vex {
                 // 0.0.x: a string; 0.2.0: {name, aliases}.
                 Some(Value::String(id)) => ids.push(id.clone()),
                 Some(o) => {
-                    ids.extend(o.get("name").and_then(Value::as_str).map(String::from));
+                    ids.extend(text(o, "name"));
                     ids.extend(strings(o.get("aliases")));
                 }
                 None => {}
@@ -205,12 +205,7 @@ impl Vex {
                 .iter()
                 .filter_map(|p| Purl::parse(p))
                 .collect();
-            for p in s
-                .get("products")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for p in items(s.get("products")) {
                 match p {
                     Value::String(id) => products.extend(Purl::parse(id)),
                     o => {
@@ -219,12 +214,7 @@ impl Vex {
                             .and_then(Value::as_str)
                             .or_else(|| o.pointer("/identifiers/purl").and_then(Value::as_str));
                         products.extend(id.and_then(Purl::parse));
-                        for sc in o
-                            .get("subcomponents")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                        {
+                        for sc in items(o.get("subcomponents")) {
                             let id = sc.get("@id").and_then(Value::as_str).or_else(|| {
                                 sc.pointer("/identifiers/purl").and_then(Value::as_str)
                             });
@@ -247,25 +237,10 @@ impl Vex {
         // bom-ref -> purl for VEX embedded in an SBOM.
         let mut refs = std::collections::HashMap::new();
         collect_components(v.get("components"), &mut refs);
-        for vuln in v
-            .get("vulnerabilities")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let mut ids: Vec<String> = vuln
-                .get("id")
-                .and_then(Value::as_str)
-                .map(String::from)
-                .into_iter()
-                .collect();
-            for r in vuln
-                .get("references")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                ids.extend(r.get("id").and_then(Value::as_str).map(String::from));
+        for vuln in items(v.get("vulnerabilities")) {
+            let mut ids: Vec<String> = text(vuln, "id").into_iter().collect();
+            for r in items(vuln.get("references")) {
+                ids.extend(text(r, "id"));
             }
             let status = match vuln.pointer("/analysis/state").and_then(Value::as_str) {
                 Some("not_affected" | "false_positive") => VexStatus::NotAffected,
@@ -276,12 +251,7 @@ impl Vex {
                 _ => continue,
             };
             let mut products = Vec::new();
-            for a in vuln
-                .get("affects")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for a in items(vuln.get("affects")) {
                 let Some(r) = a.get("ref").and_then(Value::as_str) else {
                     continue;
                 };
@@ -309,21 +279,11 @@ impl Vex {
         // product_id -> (purl of the product, purl of the component it contains).
         let mut purls = std::collections::HashMap::new();
         collect_branches(v.pointer("/product_tree/branches"), &mut purls);
-        for p in v
-            .pointer("/product_tree/full_product_names")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for p in items(v.pointer("/product_tree/full_product_names")) {
             add_product(p, &mut purls);
         }
         let mut composite: Vec<(String, String, String)> = Vec::new();
-        for r in v
-            .pointer("/product_tree/relationships")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for r in items(v.pointer("/product_tree/relationships")) {
             let id = r
                 .pointer("/full_product_name/product_id")
                 .and_then(Value::as_str);
@@ -335,25 +295,10 @@ impl Vex {
                 composite.push((id.into(), comp.into(), whole.into()));
             }
         }
-        for vuln in v
-            .get("vulnerabilities")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let mut ids: Vec<String> = vuln
-                .get("cve")
-                .and_then(Value::as_str)
-                .map(String::from)
-                .into_iter()
-                .collect();
-            for i in vuln
-                .get("ids")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                ids.extend(i.get("text").and_then(Value::as_str).map(String::from));
+        for vuln in items(v.get("vulnerabilities")) {
+            let mut ids: Vec<String> = text(vuln, "cve").into_iter().collect();
+            for i in items(vuln.get("ids")) {
+                ids.extend(text(i, "text"));
             }
             if ids.is_empty() {
                 continue;
@@ -460,6 +405,16 @@ impl Vex {
             .find(|s| s.products.iter().any(|p| covers(s, p)))
             .filter(|s| s.status == VexStatus::NotAffected)
     }
+}
+
+/// The elements of an optional JSON array (none when it is absent or not an array).
+fn items(v: Option<&Value>) -> impl Iterator<Item = &Value> {
+    v.and_then(Value::as_array).into_iter().flatten()
+}
+
+/// `v[key]` as an owned string.
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(String::from)
 }
 
 fn strings(v: Option<&Value>) -> Vec<String> {
