@@ -197,17 +197,7 @@ pub fn write_table(r: &FileResult, w: &mut dyn Write) -> std::io::Result<()> {
         r.successes,
         r.failures.len()
     )?;
-    let c = severity_counts(r);
-    writeln!(
-        w,
-        "Failures: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
-        r.failures.len(),
-        c[0],
-        c[1],
-        c[2],
-        c[3],
-        c[4]
-    )?;
+    crate::table::counts_line(w, "Failures", r.failures.len(), severity_counts(r))?;
     for m in &r.failures {
         writeln!(w)?;
         writeln!(w, "{} ({}): {}", m.check.id, m.check.severity, m.message)?;

@@ -135,17 +135,7 @@ pub fn write_styled(report: &Report, w: &mut dyn Write, colour: bool) -> std::io
                 writeln!(w, "{t}")?;
             }
         }
-        let c = r.severity_counts();
-        writeln!(
-            w,
-            "Total: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
-            r.findings.len(),
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4]
-        )?;
+        counts_line(w, "Total", r.findings.len(), r.severity_counts())?;
     }
     for r in &report.secrets {
         secret_section(r, w)?;
@@ -217,17 +207,7 @@ fn secret_section(r: &crate::SecretResult, w: &mut dyn Write) -> std::io::Result
     writeln!(w)?;
     writeln!(w, "{title}")?;
     writeln!(w, "{}", "=".repeat(title.chars().count()))?;
-    let c = r.severity_counts();
-    writeln!(
-        w,
-        "Total: {} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
-        r.findings.len(),
-        c[0],
-        c[1],
-        c[2],
-        c[3],
-        c[4]
-    )?;
+    counts_line(w, "Total", r.findings.len(), r.severity_counts())?;
     let rule = "─".repeat(40);
     for f in &r.findings {
         writeln!(w)?;
@@ -244,6 +224,21 @@ fn secret_section(r: &crate::SecretResult, w: &mut dyn Write) -> std::io::Result
         writeln!(w, "{rule}")?;
     }
     Ok(())
+}
+
+/// `LABEL: N (UNKNOWN: a, LOW: b, MEDIUM: c, HIGH: d, CRITICAL: e)`, the line that closes each
+/// target (Trivy's `Total:` for findings and secrets, `Failures:` for misconfigurations).
+pub(crate) fn counts_line(
+    w: &mut dyn Write,
+    label: &str,
+    n: usize,
+    c: [usize; 5],
+) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "{label}: {n} (UNKNOWN: {}, LOW: {}, MEDIUM: {}, HIGH: {}, CRITICAL: {})",
+        c[0], c[1], c[2], c[3], c[4]
+    )
 }
 
 #[cfg(test)]
