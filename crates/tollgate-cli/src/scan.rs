@@ -283,13 +283,8 @@ pub(crate) fn run(
         eprintln!("tollgate: error: {e} (the report below does not cover it)");
     }
 
-    let mut metadata = image_metadata(source.image());
-    for (meta, size) in metadata.layers.iter_mut().zip(&inv.layer_sizes) {
-        // Trivy reports the uncompressed size; keep the stored size where the walk failed.
-        if *size > 0 {
-            meta.size = *size;
-        }
-    }
+    // Trivy reports the uncompressed size; the stored size stays where the walk failed.
+    let metadata = tollgate_report::image_metadata(source.image(), &inv.layer_sizes);
     let mut report = Report {
         artifact_name: name.to_string(),
         artifact_type: artifact_type.to_string(),
@@ -781,33 +776,6 @@ impl GoJson {
             GoJson::Plain(Value::String(s)) => out.push_str(&string(s)),
             GoJson::Plain(other) => out.push_str(&other.to_string()),
         }
-    }
-}
-
-fn image_metadata(img: &tollgate_image::Image) -> Metadata {
-    Metadata {
-        os: None,
-        eosl: false,
-        image_id: img.id.clone(),
-        diff_ids: img
-            .layers
-            .iter()
-            .map(|l| l.diff_id.clone())
-            .filter(|d| !d.is_empty())
-            .collect(),
-        repo_tags: img.repo_tags.clone(),
-        repo_digests: img.repo_digests.clone(),
-        image_config: img.config.clone(),
-        layers: img
-            .layers
-            .iter()
-            .filter(|l| !l.diff_id.is_empty())
-            .map(|l| LayerMeta {
-                size: l.size,
-                digest: l.digest.clone(),
-                diff_id: l.diff_id.clone(),
-            })
-            .collect(),
     }
 }
 

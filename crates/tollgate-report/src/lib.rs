@@ -91,6 +91,36 @@ pub struct Metadata {
     pub layers: Vec<LayerMeta>,
 }
 
+/// Trivy's `Metadata` of an image: ids, tags, config and layers, each layer with the
+/// uncompressed size the walk measured (`layer_sizes`, 0 where it failed: then the stored size).
+pub fn image_metadata(img: &tollgate_image::Image, layer_sizes: &[u64]) -> Metadata {
+    Metadata {
+        os: None,
+        eosl: false,
+        image_id: img.id.clone(),
+        diff_ids: img
+            .layers
+            .iter()
+            .map(|l| l.diff_id.clone())
+            .filter(|d| !d.is_empty())
+            .collect(),
+        repo_tags: img.repo_tags.clone(),
+        repo_digests: img.repo_digests.clone(),
+        image_config: img.config.clone(),
+        layers: img
+            .layers
+            .iter()
+            .filter(|l| !l.diff_id.is_empty())
+            .zip(layer_sizes.iter().chain(std::iter::repeat(&0)))
+            .map(|(l, size)| LayerMeta {
+                size: if *size > 0 { *size } else { l.size },
+                digest: l.digest.clone(),
+                diff_id: l.diff_id.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// One layer in the metadata.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LayerMeta {

@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::Result;
 use tollgate_analyze::ScanMode;
 use tollgate_db::store::Db;
-use tollgate_report::{LayerMeta, Metadata, Report, TargetResult};
+use tollgate_report::{Metadata, Report, TargetResult};
 
 /// Scans `source` against the DB in `db_dir` and returns the report as Trivy JSON bytes,
 /// plus the messages a user should see (warnings, unreadable layers).
@@ -51,28 +51,7 @@ pub fn scan_to_json(
             .unwrap_or_default(),
         metadata: Metadata {
             os: inv.os.clone(),
-            eosl: false,
-            image_id: img.id.clone(),
-            diff_ids: img
-                .layers
-                .iter()
-                .map(|l| l.diff_id.clone())
-                .filter(|d| !d.is_empty())
-                .collect(),
-            repo_tags: img.repo_tags.clone(),
-            repo_digests: img.repo_digests.clone(),
-            image_config: img.config.clone(),
-            layers: img
-                .layers
-                .iter()
-                .filter(|l| !l.diff_id.is_empty())
-                .zip(inv.layer_sizes.iter().chain(std::iter::repeat(&0)))
-                .map(|(l, size)| LayerMeta {
-                    size: if *size > 0 { *size } else { l.size },
-                    digest: l.digest.clone(),
-                    diff_id: l.diff_id.clone(),
-                })
-                .collect(),
+            ..tollgate_report::image_metadata(img, &inv.layer_sizes)
         },
         ..Default::default()
     };
